@@ -1,0 +1,24 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import FaultPhenomenon, ProductLine, ProductModel
+
+
+@admin.register(ProductLine)
+class ProductLineAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "is_active")
+    search_fields = ("name", "code")
+
+
+@admin.register(ProductModel)
+class ProductModelAdmin(SimpleHistoryAdmin):
+    list_display = ("code", "name", "line", "is_active")
+    list_filter = ("line", "is_active")
+    search_fields = ("code", "name")
+
+
+@admin.register(FaultPhenomenon)
+class FaultPhenomenonAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "line", "is_active")
+    list_filter = ("line", "is_active")
+    search_fields = ("name",)

@@ -1,0 +1,7 @@
+"""Every API route, one list. Each app contributes its own ``api.py`` views."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("feedback.api_urls")),
+]
