@@ -62,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "feedback.view_feedback",
         "feedback.view_all_feedback",
         "feedback.void_feedback",
+        "corrective_actions.view_capa",
         *_CATALOGUES,
     ],
 }

@@ -1,4 +1,20 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
-from django.views.generic import RedirectView
 
-urlpatterns = [path("", RedirectView.as_view(url="/feedback/"), name="home")]
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(template_name="registration/password_change_done.html"),
+        name="password_change_done",
+    ),
+]

@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("", include("accounts.urls")),
     path("feedback/", include("feedback.urls")),
+    path("capa/", include("corrective_actions.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("calendar/", include("workcalendar.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,4 +1,19 @@
 from django.urls import path
 
+from . import views
+
 app_name = "feedback"
-urlpatterns = []
+urlpatterns = [
+    path("", views.feedback_list, name="list"),
+    path("new/", views.feedback_create, name="create"),
+    path("<str:number>/", views.feedback_detail, name="detail"),
+    path("<str:number>/edit/", views.feedback_edit, name="edit"),
+    path("<str:number>/void/", views.feedback_void, name="void"),
+    path("<str:number>/files/<uuid:attachment_id>/", views.attachment_download, name="attachment"),
+]
+
+try:  # the quality loop's pages (feedback/urls_lifecycle.py)
+    from .urls_lifecycle import urlpatterns as lifecycle_urlpatterns
+except ImportError:
+    lifecycle_urlpatterns = []
+urlpatterns += lifecycle_urlpatterns

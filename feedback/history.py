@@ -1,0 +1,115 @@
+"""The audit trail shown on a feedback's detail page: one line per change — who, when, which fields, before
+and after — from django-simple-history's records, plus the files added. Constant number of queries."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from .models import Feedback
+
+HIDDEN_FIELDS = {"id", "version", "updated_at", "created_at", "registration_due_at"}
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class HistoryLine:
+    at: dt.datetime
+    who: str
+    action: str
+    reason: str = ""
+    changes: list[Change] = field(default_factory=list)
+
+
+def _tracked_fields() -> list[models.Field]:
+    return [f for f in Feedback._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
+
+
+def _display(fld: models.Field, value, names: dict) -> str:
+    if value in (None, "", []):
+        return "—"
+    if fld.choices:
+        return str(dict(fld.flatchoices).get(value, value))
+    if isinstance(fld, models.ForeignKey):
+        return names.get((fld.related_model, value), f"#{value}")
+    if fld.name == "customer_requests":
+        from .models import CustomerRequest
+
+        labels = dict(CustomerRequest.choices)
+        return "、".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "Y-m-d")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _resolve_names(records: list, fields: list[models.Field]) -> dict:
+    """One query per related model referenced anywhere in the history."""
+    wanted: dict[type, set] = {}
+    for fld in fields:
+        if isinstance(fld, models.ForeignKey):
+            ids = {getattr(r, fld.attname) for r in records} - {None}
+            if ids:
+                wanted.setdefault(fld.related_model, set()).update(ids)
+    names = {}
+    for model, ids in wanted.items():
+        qs = model.objects.filter(pk__in=ids)
+        if model is apps.get_model("catalog", "ProductModel"):
+            qs = qs.select_related("line")
+        for obj in qs:
+            names[(model, obj.pk)] = str(obj)
+    return names
+
+
+def feedback_history(feedback: Feedback) -> list[HistoryLine]:
+    """Newest first."""
+    records = list(feedback.history.select_related("history_user").order_by("history_date", "history_id"))
+    fields = _tracked_fields()
+    names = _resolve_names(records, fields)
+    lines: list[HistoryLine] = []
+    previous = None
+    for record in records:
+        who = str(record.history_user) if record.history_user else _("system")
+        reason = record.history_change_reason or ""
+        if previous is None:
+            line = HistoryLine(at=record.history_date, who=who, action=_("created"), reason=reason)
+            for fld in fields:
+                value = getattr(record, fld.attname)
+                if value not in (None, "", []):
+                    line.changes.append(Change(str(fld.verbose_name), "", _display(fld, value, names)))
+        else:
+            line = HistoryLine(at=record.history_date, who=who, action=_("changed"), reason=reason)
+            for fld in fields:
+                before, after = getattr(previous, fld.attname), getattr(record, fld.attname)
+                if before != after:
+                    line.changes.append(
+                        Change(
+                            str(fld.verbose_name), _display(fld, before, names), _display(fld, after, names)
+                        )
+                    )
+        if line.changes or line.reason or previous is None:
+            lines.append(line)
+        previous = record
+    for attachment in feedback.attachments.select_related("uploaded_by"):
+        lines.append(
+            HistoryLine(
+                at=attachment.uploaded_at,
+                who=str(attachment.uploaded_by),
+                action=_("added a file"),
+                changes=[Change(str(attachment.get_purpose_display()), "", attachment.original_name)],
+            )
+        )
+    lines.sort(key=lambda line: line.at, reverse=True)
+    return lines

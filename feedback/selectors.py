@@ -1,0 +1,56 @@
+"""Reads. ``feedback_visible_to`` is the one place that decides which feedback a user may see."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import User
+from accounts.roles import Role
+
+from .models import Assignment, Feedback, Status
+
+
+def feedback_visible_to(user: User) -> QuerySet[Feedback]:
+    """Every list, detail, download and API view starts here; what is not in it answers 404.
+
+    - management, quality engineers, customer service supervisors and administrators see every feedback; drafts
+      are customer service's own work in progress, so only customer service (and administrators) see drafts;
+    - a customer service agent sees the feedback they registered or own;
+    - department members and heads see the feedback assigned to their department.
+    """
+    qs = Feedback.objects.select_related("product_model__line", "cs_owner")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    sees_drafts = user.has_perm("feedback.add_feedback") or user.has_role(Role.ADMINISTRATOR)
+    if user.has_perm("feedback.view_all_feedback"):
+        return qs if sees_drafts else qs.exclude(status=Status.DRAFT)
+    visible = Q(pk__in=[])
+    if user.has_perm("feedback.add_feedback"):
+        visible |= Q(registered_by=user) | Q(cs_owner=user)
+    if user.has_perm("feedback.view_department_feedback") and user.department_id:
+        assigned = Assignment.objects.filter(feedback=OuterRef("pk"), department_id=user.department_id)
+        visible |= Q(Exists(assigned)) & ~Q(status=Status.DRAFT)
+    return qs.filter(visible)
+
+
+def feedback_get_visible(user: User, number: str) -> Feedback:
+    """The feedback with this number if ``user`` may see it; Http404 otherwise (not found and forbidden look
+    the same)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(feedback_visible_to(user), number=number)
+
+
+def feedback_list_rows(feedbacks: list[Feedback]) -> list[dict]:
+    """The list page's rows: each feedback with its running deadlines, in a constant number of queries."""
+    try:
+        from sla.selectors import clocks_by_feedback
+    except ImportError:  # the deadline module is not there yet
+        clocks: dict = {}
+    else:
+        clocks = clocks_by_feedback([f.pk for f in feedbacks])
+    return [{"feedback": f, "clocks": clocks.get(f.pk, [])} for f in feedbacks]
+
+
+def feedback_clocks(feedback: Feedback) -> list:
+    return feedback_list_rows([feedback])[0]["clocks"]

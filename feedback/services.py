@@ -1,0 +1,272 @@
+"""Registration (初步登记): create, complete, edit and void a feedback; add attachments.
+
+Lifecycle steps after registration live in feedback.lifecycle and feedback.contacts."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from sla import services as sla
+from sla.models import ClockKind
+from workcalendar.calendar import end_of_nth_working_day
+
+from . import attachments as files
+from .models import Attachment, CustomerRequest, Feedback, Status
+from .numbering import next_number
+from .validators import normalize_phone
+from .workflow import feedback_save, feedback_transition, lock_feedback
+
+# The registration fields a customer service agent fills in (DOMAIN.md step 1).
+REGISTRATION_FIELDS = (
+    "customer_name",
+    "contact_phone",
+    "contact_email",
+    "product_model",
+    "serial_number",
+    "purchase_date",
+    "feedback_time",
+    "channel",
+    "channel_detail",
+    "description",
+    "customer_requests",
+)
+# Required before registration is complete; a draft may lack any of them. Contact: a phone or an e-mail.
+REQUIRED_FOR_REGISTRATION = (
+    "customer_name",
+    "product_model",
+    "purchase_date",
+    "feedback_time",
+    "channel",
+    "description",
+    "customer_requests",
+)
+EDITABLE_STATUSES = frozenset(
+    {
+        Status.DRAFT,
+        Status.REGISTERED,
+        Status.VERIFIED,
+        Status.ASSIGNED,
+        Status.IN_PROGRESS,
+        Status.PENDING_CLOSE,
+    }
+)
+
+
+# --- rules ----------------------------------------------------------------------------------------------------
+def can_register(user: User) -> bool:
+    return user.has_perm("feedback.add_feedback")
+
+
+def can_edit_registration(user: User, feedback: Feedback) -> bool:
+    if feedback.status not in EDITABLE_STATUSES or not user.has_perm("feedback.change_feedback"):
+        return False
+    return user.has_perm("feedback.edit_any_registration") or user.pk in (
+        feedback.registered_by_id,
+        feedback.cs_owner_id,
+    )
+
+
+def can_void(user: User, feedback: Feedback) -> bool:
+    return user.has_perm("feedback.void_feedback") and feedback.status != Status.VOIDED
+
+
+def registration_errors(
+    data: dict, *, complete: bool, now: dt.datetime | None = None
+) -> dict[str, list[str]]:
+    """Field → messages for ``data`` (registration field values). Formats are always checked; the required
+    fields only when ``complete`` (a draft may be incomplete). Normalises ``contact_phone`` in place."""
+    errors: dict[str, list[str]] = {}
+    now = now or timezone.now()
+    phone = data.get("contact_phone") or ""
+    if phone:
+        try:
+            data["contact_phone"] = normalize_phone(phone)
+        except ValidationError as exc:
+            errors["contact_phone"] = exc.messages
+    requests = data.get("customer_requests") or []
+    unknown = [r for r in requests if r not in CustomerRequest.values]
+    if unknown:
+        errors["customer_requests"] = [
+            _("Unknown customer request: %(value)s") % {"value": ", ".join(unknown)}
+        ]
+    feedback_time = data.get("feedback_time")
+    if feedback_time and feedback_time > now + dt.timedelta(minutes=5):
+        errors["feedback_time"] = [_("The feedback time cannot be in the future.")]
+    purchase_date = data.get("purchase_date")
+    if purchase_date:
+        if purchase_date > timezone.localdate(now):
+            errors["purchase_date"] = [_("The purchase date cannot be in the future.")]
+        elif feedback_time and purchase_date > timezone.localtime(feedback_time).date():
+            errors["purchase_date"] = [_("The purchase date cannot be after the feedback time.")]
+    model = data.get("product_model")
+    if model is not None and not model.is_active and complete:
+        errors["product_model"] = [_("This product model is no longer in the catalogue.")]
+    if complete:
+        for field in REQUIRED_FOR_REGISTRATION:
+            if not data.get(field) and field not in errors:
+                errors[field] = [_("Required to complete the registration.")]
+        if not data.get("contact_phone") and not data.get("contact_email") and "contact_phone" not in errors:
+            errors["contact_phone"] = [_("Enter a phone number or an e-mail address.")]
+    return errors
+
+
+def _raise_if(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- services ---------------------------------------------------------------------------------------------------
+@transaction.atomic
+def feedback_register(
+    *,
+    actor: User,
+    data: dict,
+    complete: bool,
+    uploads: Iterable[File] = (),
+    at: dt.datetime | None = None,
+) -> Feedback:
+    """Create a feedback from the registration fields in ``data``; it gets its PF number now, on first save.
+
+    ``complete=False`` saves a draft (formats checked, required fields not); ``complete=True`` also completes
+    the registration. ``at`` is the moment of registration (now by default; imports and demo data pass the
+    real time). Raises ValidationError (field → messages) and PermissionDenied."""
+    if not can_register(actor):
+        raise PermissionDenied
+    now = at or timezone.now()
+    data = {k: v for k, v in data.items() if k in REGISTRATION_FIELDS}
+    if not data.get("feedback_time"):
+        data["feedback_time"] = now
+    _raise_if(registration_errors(data, complete=complete, now=now))
+    feedback = Feedback(
+        **data,
+        registered_by=actor,
+        cs_owner=actor,
+        created_at=now,
+        status=Status.REGISTERED if complete else Status.DRAFT,
+        registered_at=now if complete else None,
+        registration_due_at=end_of_nth_working_day(data["feedback_time"], 1).due,
+    )
+    feedback.number = next_number("PF", now)
+    feedback.full_clean(exclude=["registered_by", "cs_owner"])
+    feedback._history_user = actor
+    feedback._history_date = now
+    feedback.save()
+    for upload in uploads:
+        attachment_add(feedback=feedback, actor=actor, upload=upload, at=now)
+    clock = sla.clock_start(feedback=feedback, kind=ClockKind.REGISTRATION, start=feedback.feedback_time)
+    if clock is not None and clock.due_at != feedback.registration_due_at:
+        feedback.registration_due_at = clock.due_at
+        Feedback.objects.filter(pk=feedback.pk).update(registration_due_at=clock.due_at)
+    if complete:
+        _registration_completed(feedback, now)
+    return feedback
+
+
+def _registration_completed(feedback: Feedback, now: dt.datetime) -> None:
+    sla.clock_stop(feedback=feedback, kind=ClockKind.REGISTRATION, at=now)
+    sla.clock_start(feedback=feedback, kind=ClockKind.VERIFICATION, start=now)
+
+
+@transaction.atomic
+def feedback_update_registration(
+    *,
+    feedback: Feedback,
+    actor: User,
+    data: dict,
+    expected_version: int,
+    complete: bool = False,
+    uploads: Iterable[File] = (),
+    at: dt.datetime | None = None,
+) -> Feedback:
+    """Change registration fields (only those given in ``data``); with ``complete=True`` a draft becomes a
+    registered feedback. A form opened on an older version is refused (StaleError)."""
+    now = at or timezone.now()
+    locked = lock_feedback(feedback, expected_version=expected_version)
+    if not can_edit_registration(actor, locked):
+        raise PermissionDenied
+    data = {k: v for k, v in data.items() if k in REGISTRATION_FIELDS}
+    if (
+        "feedback_time" in data
+        and locked.status != Status.DRAFT
+        and data["feedback_time"] != locked.feedback_time
+    ):
+        raise ValidationError(
+            {"feedback_time": [_("The feedback time can only be changed while the feedback is a draft.")]}
+        )
+    merged = {field: getattr(locked, field) for field in REGISTRATION_FIELDS} | data
+    completing = complete and locked.status == Status.DRAFT
+    must_be_complete = completing or locked.status != Status.DRAFT
+    errors = registration_errors(merged, complete=must_be_complete, now=now)
+    _raise_if(errors)
+    changed = [field for field in REGISTRATION_FIELDS if getattr(locked, field) != merged[field]]
+    for field in changed:
+        setattr(locked, field, merged[field])
+    locked.full_clean(exclude=["registered_by", "cs_owner"])
+    for upload in uploads:
+        attachment_add(feedback=locked, actor=actor, upload=upload, at=now)
+    if completing:
+        locked = feedback_transition(
+            feedback=locked,
+            to_status=Status.REGISTERED,
+            actor=actor,
+            changes={**{f: merged[f] for f in changed}, "registered_at": now},
+            reason=_("Registration completed"),
+        )
+        _registration_completed(locked, now)
+    elif changed:
+        feedback_save(locked, actor=actor, update_fields=changed)
+    return locked
+
+
+@transaction.atomic
+def feedback_void(*, feedback: Feedback, actor: User, reason: str) -> Feedback:
+    """An administrator's only way to remove a feedback: it stays, marked void, with who, when and why."""
+    if not can_void(actor, feedback):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"void_reason": [_("Give the reason for voiding this feedback.")]})
+    now = timezone.now()
+    voided = feedback_transition(
+        feedback=feedback,
+        to_status=Status.VOIDED,
+        actor=actor,
+        changes={"voided_at": now, "voided_by": actor, "void_reason": reason},
+        reason=_("Voided: %(reason)s") % {"reason": reason},
+    )
+    stop_all = getattr(sla, "clocks_stop_all", None)
+    if stop_all is not None:
+        stop_all(feedback=voided, at=now)
+    return voided
+
+
+def attachment_add(
+    *,
+    feedback: Feedback,
+    actor: User,
+    upload: File,
+    purpose: str = Attachment.Purpose.REGISTRATION,
+    at: dt.datetime | None = None,
+) -> Attachment:
+    """Store ``upload`` for ``feedback`` after checking its type from its content and its size."""
+    detected = files.detect(upload)
+    attachment = Attachment(
+        feedback=feedback,
+        purpose=purpose,
+        original_name=upload.name.rsplit("/", 1)[-1][:255],
+        content_type=detected.content_type,
+        kind=detected.kind,
+        size=upload.size,
+        uploaded_by=actor,
+        uploaded_at=at or timezone.now(),
+    )
+    upload.seek(0)
+    attachment.file.save(attachment.original_name, upload, save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,214 @@
+"""Registration pages: list, detail, register, edit, void, attachment download. Thin: rules are in services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import attachments as files
+from . import services
+from .errors import DomainError
+from .filters import FeedbackFilter
+from .forms import RegistrationForm, VoidForm
+from .history import feedback_history
+from .models import CustomerRequest, Feedback, Status
+from .selectors import feedback_clocks, feedback_get_visible, feedback_list_rows, feedback_visible_to
+
+PAGE_SIZE = 25
+
+
+def _existing_template(name: str) -> str | None:
+    from django.template import TemplateDoesNotExist
+    from django.template.loader import get_template
+
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return None
+    return name
+
+
+@login_required
+def feedback_list(request: HttpRequest) -> HttpResponse:
+    qs = feedback_visible_to(request.user)
+    filterset = FeedbackFilter(request.GET or None, queryset=qs, request=request)
+    filtered = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    if not request.GET.getlist("status"):
+        filtered = filtered.exclude(status=Status.VOIDED)
+    page = Paginator(filtered.order_by("-feedback_time", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = feedback_list_rows(list(page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "rows": rows, "query": query.urlencode()}
+    template = (
+        "feedback/partials/list_results.html" if request.headers.get("HX-Request") else "feedback/list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
+    feedback = feedback_get_visible(request.user, number)
+    feedback = (
+        Feedback.objects.select_related(
+            "product_model__line",
+            "registered_by",
+            "cs_owner",
+            "quality_owner",
+            "fault_phenomenon",
+            "voided_by",
+        )
+        .prefetch_related("attachments")
+        .get(pk=feedback.pk)
+    )
+    labels = dict(CustomerRequest.choices)
+    context = {
+        "feedback": feedback,
+        "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
+        "lifecycle_panel": _existing_template("feedback/lifecycle/panel.html"),
+        "deadlines_template": _existing_template("sla/clock_table.html"),
+        "clocks": feedback_clocks(feedback),
+        "history": feedback_history(feedback),
+        "can_edit": services.can_edit_registration(request.user, feedback),
+        "can_void": services.can_void(request.user, feedback),
+        "void_form": VoidForm(initial={"version": feedback.version}),
+        "missing": services.registration_errors(
+            {f: getattr(feedback, f) for f in services.REGISTRATION_FIELDS}, complete=True
+        )
+        if feedback.status == Status.DRAFT
+        else {},
+    }
+    return render(request, "feedback/detail.html", context)
+
+
+def _stash_uploads(request: HttpRequest, form: RegistrationForm) -> list[files.StashedFile]:
+    """Keep every acceptable file of a form that is shown again, so nothing has to be picked twice."""
+    kept = [
+        s
+        for token in request.POST.getlist("stashed")
+        if (s := files.stash_get(token, user_id=request.user.pk))
+    ]
+    for upload in request.FILES.getlist("attachments"):
+        try:
+            files.detect(upload)
+        except ValidationError:
+            continue
+        kept.append(files.stash_put(upload, user_id=request.user.pk))
+    return kept
+
+
+def _save_registration(request: HttpRequest, form: RegistrationForm, feedback: Feedback | None):
+    complete = request.POST.get("action") == "register"
+    stashed = [
+        (token, upload)
+        for token in request.POST.getlist("stashed")
+        if (upload := files.stash_take(token, user_id=request.user.pk)) is not None
+    ]
+    uploads = [*(form.cleaned_data.get("attachments") or []), *(upload for _token, upload in stashed)]
+    try:
+        if feedback is None:
+            saved = services.feedback_register(
+                actor=request.user, data=form.registration_data(), complete=complete, uploads=uploads
+            )
+        else:
+            saved = services.feedback_update_registration(
+                feedback=feedback,
+                actor=request.user,
+                data=form.registration_data(),
+                expected_version=int(request.POST.get("version") or 0),
+                complete=complete,
+                uploads=uploads,
+            )
+    finally:
+        for _token, upload in stashed:
+            upload.close()
+    for token, _upload in stashed:
+        files.stash_drop(token)
+    return saved, complete
+
+
+def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpResponse:
+    form = RegistrationForm(request.POST or None, request.FILES or None, instance=feedback)
+    stashed: list[files.StashedFile] = []
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                saved, complete = _save_registration(request, form, feedback)
+            except ValidationError as exc:
+                form.add_service_errors(
+                    exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                )
+            except DomainError as exc:
+                form.add_error(None, str(exc.message))
+            else:
+                if complete:
+                    messages.success(request, _("Feedback %(number)s registered.") % {"number": saved.number})
+                else:
+                    messages.info(
+                        request,
+                        _("Draft %(number)s saved. Complete it when the missing details are in.")
+                        % {"number": saved.number},
+                    )
+                return redirect(saved)
+        stashed = _stash_uploads(request, form)
+        form.add_error(
+            None, _("The form has errors; nothing was saved. Please check the fields marked below.")
+        )
+        form.mark_invalid()
+    context = {"form": form, "feedback": feedback, "stashed": stashed}
+    return render(request, "feedback/form.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def feedback_create(request: HttpRequest) -> HttpResponse:
+    if not services.can_register(request.user):
+        raise PermissionDenied
+    return _registration_page(request, None)
+
+
+@login_required
+def feedback_edit(request: HttpRequest, number: str) -> HttpResponse:
+    feedback = feedback_get_visible(request.user, number)
+    if not services.can_edit_registration(request.user, feedback):
+        raise Http404
+    return _registration_page(request, feedback)
+
+
+@login_required
+@require_POST
+def feedback_void(request: HttpRequest, number: str) -> HttpResponse:
+    feedback = feedback_get_visible(request.user, number)
+    if not services.can_void(request.user, feedback):
+        raise Http404
+    form = VoidForm(request.POST)
+    if form.is_valid():
+        try:
+            services.feedback_void(
+                feedback=feedback, actor=request.user, reason=form.cleaned_data["void_reason"]
+            )
+        except (ValidationError, DomainError) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(request, _("Feedback %(number)s voided.") % {"number": feedback.number})
+    else:
+        messages.error(request, _("Give the reason for voiding this feedback."))
+    return redirect(feedback)
+
+
+@login_required
+def attachment_download(request: HttpRequest, number: str, attachment_id: str) -> FileResponse:
+    feedback = feedback_get_visible(request.user, number)
+    attachment = get_object_or_404(feedback.attachments, pk=attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=attachment.kind not in files.INLINE_KINDS or request.GET.get("download") == "1",
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
