@@ -35,6 +35,8 @@ _CATALOGUES = [
         ("catalog", "productline"),
         ("catalog", "productmodel"),
         ("catalog", "faultphenomenon"),
+        ("workcalendar", "calendarday"),
+        ("sla", "slasetting"),
     )
     for action in ("view", "add", "change")
 ]

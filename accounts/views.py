@@ -1,7 +1,4 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
@@ -20,13 +17,3 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, _("Too many login attempts. Wait a minute and try again."))
             return self.form_invalid(form)
         return super().form_valid(form)
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Each role's workspace (feedback.views_workspace) once it exists; the feedback list until then."""
-    try:
-        from feedback.views_workspace import home as workspace
-    except ImportError:
-        return redirect("feedback:list")
-    return workspace(request)

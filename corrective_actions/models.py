@@ -34,9 +34,14 @@ class Capa(models.Model):
     number = models.CharField(_("CAPA number"), max_length=16, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     lead_department = models.ForeignKey(
-        "accounts.Department", verbose_name=_("lead department"), on_delete=models.PROTECT, related_name="capas"
+        "accounts.Department",
+        verbose_name=_("lead department"),
+        on_delete=models.PROTECT,
+        related_name="capas",
     )
-    status = models.CharField(_("status"), max_length=24, choices=CapaStatus.choices, default=CapaStatus.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=24, choices=CapaStatus.choices, default=CapaStatus.DRAFT
+    )
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     version = models.PositiveIntegerField(default=1, editable=False)
     root_cause_category = models.CharField(
@@ -59,6 +64,16 @@ class Capa(models.Model):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     implemented_at = models.DateTimeField(_("all measures implemented at"), null=True, blank=True)
     verified_effective_at = models.DateTimeField(_("verified effective at"), null=True, blank=True)
+    # The feedback the form was opened for: clocks that belong to the CAPA rather than to each feedback it
+    # resolves (one per measure) hang on this record.
+    opened_for = models.ForeignKey(
+        "feedback.Feedback",
+        verbose_name=_("opened for"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
@@ -95,17 +110,37 @@ class Measure(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="measures"
     )
+    # The owner's department when the measure was planned: the department the rates are counted for, stable
+    # when the person later moves.
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="measures",
+    )
     planned_date = models.DateField(_("planned date"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PLANNED)
     completed_date = models.DateField(_("actual completion date"), null=True, blank=True)
     progress_note = models.TextField(_("progress note"), blank=True)
     round = models.PositiveSmallIntegerField(_("round"), default=1)
     withdrawn_reason = models.TextField(_("withdrawal reason"), blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("withdrawn by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["capa_id", "kind", "planned_date", "id"]
@@ -114,6 +149,7 @@ class Measure(models.Model):
         indexes = [
             models.Index(fields=["capa", "state"], name="measure_capa_state"),
             models.Index(fields=["owner", "state"], name="measure_owner_state"),
+            models.Index(fields=["department", "planned_date"], name="measure_dept_planned"),
         ]
 
     def __str__(self) -> str:
@@ -179,7 +215,9 @@ class CapaAttachment(StoredFile):
     """Evidence on a CAPA form, a measure, or an effect verification."""
 
     capa = models.ForeignKey(Capa, on_delete=models.PROTECT, related_name="attachments")
-    measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    measure = models.ForeignKey(
+        Measure, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     effect_verification = models.ForeignKey(
         EffectVerification, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
     )

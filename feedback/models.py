@@ -139,6 +139,14 @@ class Feedback(models.Model):
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     emergency_started_at = models.DateTimeField(_("emergency response started at"), null=True, blank=True)
     emergency_note = models.TextField(_("emergency response"), blank=True)
+    emergency_started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("emergency response recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     # --- corrective action and closing ---
     capa = models.ForeignKey(
@@ -207,6 +215,11 @@ class Feedback(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("feedback:detail", kwargs={"number": self.number})
+
     @property
     def registration_late(self) -> bool | None:
         """True when registration was completed after its due time, or is still open past it."""
@@ -215,11 +228,6 @@ class Feedback(models.Model):
         if self.status == Status.VOIDED:
             return None
         return timezone.now() > self.registration_due_at
-
-    def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
-        return reverse("feedback:detail", kwargs={"number": self.number})
 
 
 def attachment_path(instance: "StoredFile", filename: str) -> str:
@@ -257,7 +265,9 @@ class Attachment(StoredFile):
         COMMUNICATION = "communication", _("Customer contact")
 
     feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="attachments")
-    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.REGISTRATION)
+    purpose = models.CharField(
+        _("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.REGISTRATION
+    )
 
     class Meta(StoredFile.Meta):
         verbose_name = _("attachment")
@@ -310,10 +320,16 @@ class Assignment(models.Model):
 
     feedback = models.ForeignKey(Feedback, on_delete=models.PROTECT, related_name="assignments")
     department = models.ForeignKey(
-        "accounts.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="assignments"
+        "accounts.Department",
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="assignments"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="assignments",
     )
     is_lead = models.BooleanField(_("lead department"), default=False)
     assigned_by = models.ForeignKey(
@@ -386,7 +402,9 @@ class Callback(models.Model):
     feedback = models.OneToOneField(Feedback, on_delete=models.PROTECT, related_name="callback")
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
-    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
     comment = models.TextField(_("comment"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -417,7 +435,9 @@ class CallbackAttempt(models.Model):
     callback = models.ForeignKey(Callback, on_delete=models.PROTECT, related_name="attempts")
     attempted_at = models.DateTimeField(_("called at"), default=timezone.now)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
-    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True
+    )
     comment = models.TextField(_("comment"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("called by"), on_delete=models.PROTECT, related_name="+"
@@ -462,7 +482,9 @@ class Pause(models.Model):
         verbose_name_plural = _("waiting periods")
         constraints = [
             models.UniqueConstraint(
-                fields=["feedback"], condition=models.Q(ended_at__isnull=True), name="one_open_pause_per_feedback"
+                fields=["feedback"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_pause_per_feedback",
             ),
         ]
 

@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
+from sla.selectors import clocks_by_feedback
 
 from .models import Assignment, Feedback, Status
 
@@ -42,15 +43,6 @@ def feedback_get_visible(user: User, number: str) -> Feedback:
 
 
 def feedback_list_rows(feedbacks: list[Feedback]) -> list[dict]:
-    """The list page's rows: each feedback with its running deadlines, in a constant number of queries."""
-    try:
-        from sla.selectors import clocks_by_feedback
-    except ImportError:  # the deadline module is not there yet
-        clocks: dict = {}
-    else:
-        clocks = clocks_by_feedback([f.pk for f in feedbacks])
+    """The list page's rows: each feedback with its running deadlines, in one query for the page."""
+    clocks = clocks_by_feedback([f.pk for f in feedbacks])
     return [{"feedback": f, "clocks": clocks.get(f.pk, [])} for f in feedbacks]
-
-
-def feedback_clocks(feedback: Feedback) -> list:
-    return feedback_list_rows([feedback])[0]["clocks"]

@@ -240,9 +240,7 @@ def feedback_void(*, feedback: Feedback, actor: User, reason: str) -> Feedback:
         changes={"voided_at": now, "voided_by": actor, "void_reason": reason},
         reason=_("Voided: %(reason)s") % {"reason": reason},
     )
-    stop_all = getattr(sla, "clocks_stop_all", None)
-    if stop_all is not None:
-        stop_all(feedback=voided, at=now)
+    sla.clock_stop_all(feedback=voided, at=now, cancel=True)
     return voided
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urls_lifecycle import urlpatterns as lifecycle_urlpatterns
 
 app_name = "feedback"
 urlpatterns = [
@@ -12,8 +13,4 @@ urlpatterns = [
     path("<str:number>/files/<uuid:attachment_id>/", views.attachment_download, name="attachment"),
 ]
 
-try:  # the quality loop's pages (feedback/urls_lifecycle.py)
-    from .urls_lifecycle import urlpatterns as lifecycle_urlpatterns
-except ImportError:
-    lifecycle_urlpatterns = []
 urlpatterns += lifecycle_urlpatterns

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sla.selectors import clocks_for
+
 from . import attachments as files
 from . import services
 from .errors import DomainError
@@ -16,20 +18,9 @@ from .filters import FeedbackFilter
 from .forms import RegistrationForm, VoidForm
 from .history import feedback_history
 from .models import CustomerRequest, Feedback, Status
-from .selectors import feedback_clocks, feedback_get_visible, feedback_list_rows, feedback_visible_to
+from .selectors import feedback_get_visible, feedback_list_rows, feedback_visible_to
 
 PAGE_SIZE = 25
-
-
-def _existing_template(name: str) -> str | None:
-    from django.template import TemplateDoesNotExist
-    from django.template.loader import get_template
-
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return None
-    return name
 
 
 @login_required
@@ -69,9 +60,7 @@ def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "feedback": feedback,
         "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
-        "lifecycle_panel": _existing_template("feedback/lifecycle/panel.html"),
-        "deadlines_template": _existing_template("sla/clock_table.html"),
-        "clocks": feedback_clocks(feedback),
+        "clocks": clocks_for(feedback),
         "history": feedback_history(feedback),
         "can_edit": services.can_edit_registration(request.user, feedback),
         "can_void": services.can_void(request.user, feedback),

@@ -5,17 +5,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .errors import DomainError, StaleError
-from .models import Feedback, Status
+from .models import CloseReason, Feedback, Status
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
+    # registration completes (feedback.services)
     Status.DRAFT: frozenset({Status.REGISTERED, Status.VOIDED}),
+    # verification recorded → VERIFIED; closed as a duplicate
     Status.REGISTERED: frozenset({Status.VERIFIED, Status.CLOSED, Status.VOIDED}),
+    # departments assigned → ASSIGNED; closed as not confirmed or as a duplicate
     Status.VERIFIED: frozenset({Status.ASSIGNED, Status.CLOSED, Status.VOIDED}),
+    # its CAPA form accepted → IN_PROGRESS; closed as a duplicate (before a CAPA form covers it)
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.CLOSED, Status.VOIDED}),
+    # its CAPA form verified effective → PENDING_CLOSE
     Status.IN_PROGRESS: frozenset({Status.PENDING_CLOSE, Status.VOIDED}),
-    Status.PENDING_CLOSE: frozenset({Status.IN_PROGRESS, Status.CLOSED, Status.VOIDED}),
+    # callback recorded and CAPA effective → CLOSED (feedback.lifecycle.feedback_close_resolved checks)
+    Status.PENDING_CLOSE: frozenset({Status.CLOSED, Status.VOIDED}),
     Status.CLOSED: frozenset({Status.VOIDED}),
     Status.VOIDED: frozenset(),
+}
+# The statuses a feedback may be closed from, per close reason (feedback.lifecycle applies the other conditions).
+CLOSE_FROM: dict[str, frozenset[str]] = {
+    CloseReason.RESOLVED: frozenset({Status.PENDING_CLOSE}),
+    CloseReason.NOT_CONFIRMED: frozenset({Status.VERIFIED}),
+    CloseReason.DUPLICATE: frozenset({Status.REGISTERED, Status.VERIFIED, Status.ASSIGNED}),
 }
 
 
@@ -61,7 +73,9 @@ def feedback_transition(
     return locked
 
 
-def feedback_save(feedback: Feedback, *, actor, reason: str = "", update_fields: list[str] | None = None) -> None:
+def feedback_save(
+    feedback: Feedback, *, actor, reason: str = "", update_fields: list[str] | None = None
+) -> None:
     """Save with the version bumped and the history line attributed to ``actor`` with ``reason``."""
     feedback.version += 1
     feedback._history_user = actor

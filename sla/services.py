@@ -1,21 +1,503 @@
-"""STUB (to be replaced by the SLA work): keep the public signatures; these do nothing yet."""
+"""Deadlines: starting, stopping, pausing and recomputing clocks, and the sweep that tells people.
+
+How a clock's times are computed (every working-day deadline goes through workcalendar.calendar):
+
+* working-day clocks (registration, verification, CAPA form, effect verification, callback): due at the end
+  (23:59:59 Asia/Shanghai) of the N-th working day after the start's date; "due soon" when N × (1 − warn%)
+  working days are left (each working day counting its 24 hours): 1 day → noon of the due day, 2 days → the start
+  of the second day, 3 days → noon of the second day, 5 days → noon of the third day.
+* the Ⅲ emergency clock: due 24 hours (calendar time) after grading, due soon 4 hours before (settings).
+* a measure clock: due at the end of the measure's planned date; due soon at warn% of the calendar time between
+  planning and that end.
+
+Waiting periods (``clocks_pause`` / ``clocks_resume``) stop the running working-day clocks of a feedback (not the
+emergency clock, not measure clocks). The rule, in whole working days: at the pause, the clock keeps the working
+days it has left *counting the pause day itself as a whole day if it is a working day* (paused Friday 10:00,
+due Monday → 2 left: Friday and Monday; paused Saturday → 1 left). At the resume, they count from the resume day,
+*the resume day included if it is a working day*: resumed Friday 15:00 → due Monday again; resumed Saturday → the
+rest of Friday is given back as Monday, due Tuesday. A clock paused after its deadline stays overdue, unchanged.
+
+A change to the calendar recomputes every running working-day clock (``clocks_recompute``): clocks are grouped by
+how their deadline is computed (anchor date, working days, warning share), each group's deadline is computed once
+and written with one UPDATE, together with ``Feedback.registration_due_at`` for registration clocks.
+"""
+
+from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass
 
-from .models import ClockKind
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.urls import NoReverseMatch
+from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from workcalendar.calendar import CHINA, WorkCalendar, end_of_day, get_calendar, local_date
+
+from .models import GRACE, WORKING_DAY_KINDS, ClockKind, Outcome, SlaClock, SlaSetting
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 200
 
 
-def clock_start(*, feedback, kind: ClockKind, start: dt.datetime | None = None, measure=None):
-    return None
+# --- computing the times ----------------------------------------------------------------------------------------
+def _apply_working_schedule(clock: SlaClock, calendar: WorkCalendar) -> None:
+    deadline = calendar.deadline_after_date(clock.anchor_date, clock.anchor_days)
+    clock.due_at = deadline.due
+    clock.warn_at = _working_warn_at(calendar, deadline.due, clock.length_days, clock.warn_percent)
+    clock.provisional = deadline.provisional
+    clock.basis = deadline.basis_json()
 
 
-def clock_stop(*, feedback, kind: ClockKind, at: dt.datetime | None = None, measure=None):
-    return None
+def _working_warn_at(
+    calendar: WorkCalendar, due: dt.datetime, length_days: int, warn_percent: int
+) -> dt.datetime:
+    return calendar.working_time_before(due, (length_days or 0) * (100 - warn_percent) / 100)
 
 
-def clocks_pause(*, feedback, at: dt.datetime | None = None) -> None:
-    return None
+def _schedule_new(clock: SlaClock, setting: SlaSetting, calendar: WorkCalendar) -> None:
+    start = clock.started_at
+    clock.warn_percent = setting.warn_percent
+    if clock.kind == ClockKind.MEASURE:
+        clock.due_at = end_of_day(clock.measure.planned_date)
+        span = max(clock.due_at - start, dt.timedelta(0))
+        clock.warn_at = start + span * setting.warn_percent / 100
+        clock.basis = {}
+    elif setting.length_working_days:
+        clock.length_days = setting.length_working_days
+        clock.anchor_date = local_date(start)
+        clock.anchor_days = setting.length_working_days
+        _apply_working_schedule(clock, calendar)
+    else:
+        hours = setting.length_hours or 24
+        clock.length_hours = hours
+        clock.due_at = start + dt.timedelta(hours=hours)
+        if setting.warn_hours_before is not None:
+            clock.warn_at = max(start, clock.due_at - dt.timedelta(hours=setting.warn_hours_before))
+        else:
+            clock.warn_at = start + dt.timedelta(hours=hours) * setting.warn_percent / 100
+        clock.basis = {}
 
 
-def clocks_resume(*, feedback, at: dt.datetime | None = None) -> None:
-    return None
+def _running(feedback, kind: str, measure=None) -> QuerySet[SlaClock]:
+    qs = SlaClock.objects.filter(feedback=feedback, kind=kind, outcome=Outcome.RUNNING)
+    return qs.filter(measure=measure) if measure is not None else qs.filter(measure__isnull=True)
+
+
+def _is_pausable(clock: SlaClock) -> bool:
+    return clock.kind in WORKING_DAY_KINDS and clock.anchor_date is not None
+
+
+def _sync_registration_due(clocks: list[SlaClock]) -> None:
+    from feedback.models import Feedback
+
+    for clock in clocks:
+        if clock.kind == ClockKind.REGISTRATION:
+            Feedback.objects.filter(pk=clock.feedback_id).update(registration_due_at=clock.due_at)
+
+
+# --- starting and stopping --------------------------------------------------------------------------------------
+@transaction.atomic
+def clock_start(
+    *, feedback, kind: ClockKind | str, start: dt.datetime | None = None, measure=None
+) -> SlaClock:
+    """Start the clock ``kind`` of ``feedback`` (of ``measure`` for a measure clock) at ``start`` (now).
+    Idempotent: a clock of that kind that is already running is returned unchanged."""
+    kind = ClockKind(kind)
+    if kind == ClockKind.MEASURE and measure is None:
+        raise ValueError("a measure clock needs its measure")
+    if kind != ClockKind.MEASURE:
+        measure = None
+    existing = _running(feedback, kind, measure).first()
+    if existing is not None:
+        return existing
+    start = start or timezone.now()
+    clock = SlaClock(feedback=feedback, kind=kind, measure=measure, started_at=start)
+    _schedule_new(clock, SlaSetting.for_kind(kind), get_calendar())
+    clock.full_clean(exclude=["feedback", "measure"], validate_constraints=False)
+    try:
+        with transaction.atomic():
+            clock.save()
+    except IntegrityError:  # started at the same moment by someone else: theirs is the clock
+        return _running(feedback, kind, measure).get()
+    if _is_pausable(clock) and _feedback_is_waiting(feedback):
+        _pause([clock], at=start, calendar=get_calendar())
+        clock.save(update_fields=["paused_at", "remaining_days"])
+    if kind == ClockKind.REGISTRATION:
+        _sync_registration_due([clock])
+        feedback.registration_due_at = clock.due_at
+    return clock
+
+
+def _feedback_is_waiting(feedback) -> bool:
+    from feedback.models import Pause
+
+    return Pause.objects.filter(feedback=feedback, ended_at__isnull=True).exists()
+
+
+def _finish(clock: SlaClock, *, at: dt.datetime, cancel: bool = False) -> None:
+    if cancel:
+        outcome = Outcome.CANCELLED
+    else:
+        measured_at = clock.paused_at if clock.paused_at is not None else at
+        outcome = Outcome.MISSED if measured_at >= clock.due_at + GRACE else Outcome.MET
+    clock.stopped_at = at
+    clock.outcome = outcome
+    clock.paused_at = None
+    clock.remaining_days = None
+
+
+_FINISH_FIELDS = ["stopped_at", "outcome", "paused_at", "remaining_days"]
+
+
+@transaction.atomic
+def clock_stop(
+    *, feedback, kind: ClockKind | str, at: dt.datetime | None = None, measure=None
+) -> SlaClock | None:
+    """Stop the running clock: met if stopped by its deadline, missed after it. No running clock: None."""
+    kind = ClockKind(kind)
+    clock = (
+        _running(feedback, kind, measure if kind == ClockKind.MEASURE else None).select_for_update().first()
+    )
+    if clock is None:
+        return None
+    _finish(clock, at=at or timezone.now())
+    clock.save(update_fields=_FINISH_FIELDS)
+    return clock
+
+
+@transaction.atomic
+def clock_stop_all(*, feedback, at: dt.datetime | None = None, cancel: bool = False) -> list[SlaClock]:
+    """Stop every running clock of ``feedback`` (closing), or cancel them (voiding: neither met nor missed)."""
+    at = at or timezone.now()
+    clocks = list(
+        SlaClock.objects.select_for_update().filter(feedback=feedback, outcome=Outcome.RUNNING).order_by("id")
+    )
+    for clock in clocks:
+        _finish(clock, at=at, cancel=cancel)
+    SlaClock.objects.bulk_update(clocks, _FINISH_FIELDS)
+    return clocks
+
+
+@transaction.atomic
+def measure_clocks_replan(*, measure, at: dt.datetime | None = None) -> int:
+    """The measure's planned date changed: move its running clocks' deadline (a later date may notify again)."""
+    at = at or timezone.now()
+    clocks = list(SlaClock.objects.select_for_update().filter(measure=measure, outcome=Outcome.RUNNING))
+    setting = SlaSetting.for_kind(ClockKind.MEASURE)
+    for clock in clocks:
+        clock.measure = measure
+        _schedule_new(clock, setting, get_calendar())
+        if clock.due_at + GRACE > at:
+            clock.overdue_notified_at = None
+        if clock.warn_at > at:
+            clock.warn_notified_at = None
+    SlaClock.objects.bulk_update(
+        clocks, ["due_at", "warn_at", "warn_percent", "overdue_notified_at", "warn_notified_at"]
+    )
+    return len(clocks)
+
+
+# --- waiting periods --------------------------------------------------------------------------------------------
+def _pause(clocks: list[SlaClock], *, at: dt.datetime, calendar: WorkCalendar) -> None:
+    today = local_date(at)
+    for clock in clocks:
+        clock.paused_at = at
+        if at >= clock.due_at + GRACE:
+            clock.remaining_days = 0  # already overdue: it stays so
+        else:
+            due_day = clock.due_at.astimezone(CHINA).date()
+            clock.remaining_days = max(calendar.working_days_between(today, due_day), 1)
+
+
+@transaction.atomic
+def clocks_pause(*, feedback, at: dt.datetime | None = None) -> list[SlaClock]:
+    """A waiting period starts: the running working-day clocks of ``feedback`` stand still."""
+    at = at or timezone.now()
+    clocks = [
+        clock
+        for clock in SlaClock.objects.select_for_update().filter(
+            feedback=feedback, outcome=Outcome.RUNNING, paused_at__isnull=True, anchor_date__isnull=False
+        )
+        if _is_pausable(clock)
+    ]
+    _pause(clocks, at=at, calendar=get_calendar())
+    SlaClock.objects.bulk_update(clocks, ["paused_at", "remaining_days"])
+    return clocks
+
+
+@transaction.atomic
+def clocks_resume(*, feedback, at: dt.datetime | None = None) -> list[SlaClock]:
+    """The waiting period ends: the paused clocks run again with the working days they had left."""
+    at = at or timezone.now()
+    calendar = get_calendar()
+    clocks = list(
+        SlaClock.objects.select_for_update().filter(
+            feedback=feedback, outcome=Outcome.RUNNING, paused_at__isnull=False
+        )
+    )
+    for clock in clocks:
+        if clock.remaining_days:
+            clock.anchor_date = local_date(at) - dt.timedelta(
+                days=1
+            )  # the resume day is the first day counted
+            clock.anchor_days = clock.remaining_days
+            _apply_working_schedule(clock, calendar)
+        clock.paused_at = None
+        clock.remaining_days = None
+    SlaClock.objects.bulk_update(
+        clocks,
+        [
+            "paused_at",
+            "remaining_days",
+            "anchor_date",
+            "anchor_days",
+            "due_at",
+            "warn_at",
+            "provisional",
+            "basis",
+        ],
+    )
+    _sync_registration_due(clocks)
+    return clocks
+
+
+# --- the calendar changed ---------------------------------------------------------------------------------------
+def clocks_recompute() -> int:
+    """Recompute due / warning / provisional / basis of every running working-day clock from the current calendar.
+    Returns how many clocks changed."""
+    from feedback.models import Feedback
+    from workcalendar.models import CalendarRevision
+
+    calendar = get_calendar(refresh=True)
+    running = SlaClock.objects.filter(
+        outcome=Outcome.RUNNING, paused_at__isnull=True, anchor_date__isnull=False
+    )
+    groups = (
+        running.order_by().values_list("anchor_date", "anchor_days", "length_days", "warn_percent").distinct()
+    )
+    changed = 0
+    for anchor_date, anchor_days, length_days, warn_percent in list(groups):
+        deadline = calendar.deadline_after_date(anchor_date, anchor_days)
+        warn_at = _working_warn_at(calendar, deadline.due, length_days, warn_percent)
+        basis = deadline.basis_json()
+        stale = running.filter(
+            anchor_date=anchor_date,
+            anchor_days=anchor_days,
+            length_days=length_days,
+            warn_percent=warn_percent,
+        ).exclude(
+            Q(due_at=deadline.due) & Q(warn_at=warn_at) & Q(provisional=deadline.provisional) & Q(basis=basis)
+        )
+        with transaction.atomic():
+            Feedback.objects.filter(
+                pk__in=stale.filter(kind=ClockKind.REGISTRATION).values("feedback_id")
+            ).update(registration_due_at=deadline.due)
+            changed += stale.update(
+                due_at=deadline.due, warn_at=warn_at, provisional=deadline.provisional, basis=basis
+            )
+    CalendarRevision.objects.filter(pk=CalendarRevision.SINGLETON, token=calendar.revision).update(
+        recomputed_token=calendar.revision
+    )
+    return changed
+
+
+def clocks_recompute_if_stale() -> int:
+    """The catch-up for a recomputation that was never enqueued (the broker was down when the calendar changed)."""
+    from workcalendar.models import CalendarRevision
+
+    row = (
+        CalendarRevision.objects.filter(pk=CalendarRevision.SINGLETON)
+        .values("token", "recomputed_token")
+        .first()
+    )
+    if row is None or row["token"] == row["recomputed_token"]:
+        return 0
+    return clocks_recompute()
+
+
+# --- the sweep --------------------------------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    due_soon: int = 0
+    overdue: int = 0
+    notices: int = 0
+
+
+def clocks_sweep(*, now: dt.datetime | None = None, batch_size: int = SWEEP_BATCH) -> SweepResult:
+    """Find the clocks that crossed their deadline or warning point and have not been notified, and notify.
+    Each batch claims its clocks (row locks, SKIP LOCKED; the notified mark is set in the same transaction that
+    writes the notices), so two sweeps at once, or a task retried after a worker died, never notify twice."""
+    now = now or timezone.now()
+    result = SweepResult()
+    for phase in ("overdue", "due_soon"):
+        while True:
+            claimed, notices = _sweep_batch(phase=phase, now=now, batch_size=batch_size)
+            setattr(result, phase, getattr(result, phase) + claimed)
+            result.notices += notices
+            if claimed < batch_size:
+                break
+    return result
+
+
+def _sweep_batch(*, phase: str, now: dt.datetime, batch_size: int) -> tuple[int, int]:
+    from notifications.services import notify_bulk
+
+    pending = SlaClock.objects.filter(outcome=Outcome.RUNNING, paused_at__isnull=True)
+    if phase == "overdue":
+        pending = pending.filter(overdue_notified_at__isnull=True, due_at__lte=now - GRACE).order_by("due_at")
+    else:
+        # A clock already past its deadline gets the overdue notice only (the overdue phase runs first).
+        pending = pending.filter(
+            warn_notified_at__isnull=True, warn_at__lte=now, due_at__gt=now - GRACE
+        ).order_by("warn_at")
+    with transaction.atomic():
+        ids = list(pending.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            return 0, 0
+        if phase == "overdue":
+            SlaClock.objects.filter(pk__in=ids).update(
+                overdue_notified_at=now, warn_notified_at=Coalesce("warn_notified_at", now)
+            )
+        else:
+            SlaClock.objects.filter(pk__in=ids).update(warn_notified_at=now)
+        clocks = list(
+            SlaClock.objects.filter(pk__in=ids)
+            .select_related(
+                "feedback__cs_owner__department",
+                "feedback__quality_owner__department",
+                "measure__owner__department",
+            )
+            .order_by("id")
+        )
+        directory = _Directory(clocks)
+        notices = [_notice(clock, phase=phase, directory=directory) for clock in clocks]
+        written = notify_bulk(notices, now=now)
+    return len(ids), written
+
+
+class _Directory:
+    """Everyone a batch of notices may go to, read in a constant number of queries."""
+
+    ROLES = ("cs_supervisor", "quality_engineer", "management", "dept_head")
+
+    def __init__(self, clocks: list[SlaClock]) -> None:
+        from accounts.models import User
+        from feedback.models import Assignment
+
+        self.by_role: dict[str, list] = {role: [] for role in self.ROLES}
+        self.heads_by_department: dict[int, list] = {}
+        memberships = (
+            User.groups.through.objects.filter(group__name__in=self.ROLES, user__is_active=True)
+            .select_related("user__department", "group")
+            .order_by("user_id")
+        )
+        for membership in memberships:
+            user, role = membership.user, membership.group.name
+            self.by_role[role].append(user)
+            if role == "dept_head" and user.department_id:
+                self.heads_by_department.setdefault(user.department_id, []).append(user)
+        needs_assignments = {
+            clock.feedback_id for clock in clocks if clock.kind in (ClockKind.EMERGENCY, ClockKind.CAPA_FORM)
+        }
+        self.assignments: dict[int, list] = {}
+        if needs_assignments:
+            for assignment in (
+                Assignment.objects.filter(feedback_id__in=needs_assignments)
+                .select_related("owner__department")
+                .order_by("-is_lead", "id")
+            ):
+                self.assignments.setdefault(assignment.feedback_id, []).append(assignment)
+
+    def heads_of(self, users) -> list:
+        departments = {user.department_id for user in users if user.department_id}
+        return [
+            head
+            for department in sorted(departments)
+            for head in self.heads_by_department.get(department, [])
+        ]
+
+    def quality(self, feedback) -> list:
+        return (
+            [feedback.quality_owner] if feedback.quality_owner_id else list(self.by_role["quality_engineer"])
+        )
+
+    def recipients(self, clock: SlaClock) -> tuple[list, list]:
+        """(owners, escalation) for ``clock``."""
+        feedback, kind = clock.feedback, clock.kind
+        if kind in (ClockKind.REGISTRATION, ClockKind.CALLBACK):
+            return [feedback.cs_owner], list(self.by_role["cs_supervisor"])
+        if kind in (ClockKind.VERIFICATION, ClockKind.EFFECT_VERIFICATION):
+            owners = self.quality(feedback)
+            return owners, self.heads_of(owners)
+        if kind == ClockKind.EMERGENCY:
+            assignees = [a.owner for a in self.assignments.get(feedback.pk, [])]
+            owners = self.quality(feedback) + assignees
+            return owners, self.heads_of(owners)
+        if kind == ClockKind.CAPA_FORM:
+            assignments = self.assignments.get(feedback.pk, [])
+            lead = [a for a in assignments if a.is_lead][:1] or assignments
+            departments = sorted({a.department_id for a in lead})
+            return [a.owner for a in lead], [
+                h for d in departments for h in self.heads_by_department.get(d, [])
+            ]
+        if kind == ClockKind.MEASURE and clock.measure_id:
+            owner = clock.measure.owner
+            return [owner], self.heads_of([owner])
+        return [], []
+
+
+DUE_SOON_SUBJECT = _("%(number)s: %(clock)s due soon (%(due)s)")
+DUE_SOON_BODY = _(
+    "The %(clock)s deadline of feedback %(number)s is %(due)s. Owner: %(owner)s. Please act before the deadline."
+)
+OVERDUE_SUBJECT = _("%(number)s: %(clock)s overdue (due %(due)s)")
+OVERDUE_BODY = _("The %(clock)s deadline of feedback %(number)s passed at %(due)s. Owner: %(owner)s.")
+
+
+def _notice(clock: SlaClock, *, phase: str, directory: _Directory):
+    from notifications.services import Notice
+
+    feedback = clock.feedback
+    owners, escalation = directory.recipients(clock)
+    owners = [user for user in owners if user is not None]
+    urgent = clock.kind == ClockKind.EMERGENCY or feedback.severity == "III"
+    recipients = list(owners)
+    if phase == "overdue":
+        recipients += escalation
+        if urgent:
+            recipients += directory.by_role["management"]
+    elif clock.kind == ClockKind.EMERGENCY:
+        recipients += directory.by_role["management"]
+    clock_name = clock.get_kind_display()
+    if clock.kind == ClockKind.MEASURE and clock.measure_id:
+        clock_name = format_lazy("{} “{}”", clock_name, clock.measure.description[:40])
+    params = {
+        "number": feedback.number,
+        "clock": clock_name,
+        "due": timezone.localtime(clock.due_at, CHINA).strftime("%Y-%m-%d %H:%M"),
+        "owner": "、".join(str(user) for user in owners) or "—",
+    }
+    return Notice(
+        recipients=recipients,
+        kind=f"sla.{phase}",
+        subject=OVERDUE_SUBJECT if phase == "overdue" else DUE_SOON_SUBJECT,
+        body=OVERDUE_BODY if phase == "overdue" else DUE_SOON_BODY,
+        params=params,
+        url=feedback_url(feedback),
+        feedback=feedback,
+        urgent=urgent,
+        dedup_key=f"sla:{clock.pk}:{phase}",
+    )
+
+
+def feedback_url(feedback) -> str:
+    try:
+        return feedback.get_absolute_url()
+    except (NoReverseMatch, AttributeError):
+        return ""

@@ -1,0 +1,83 @@
+"""Who is told what in the quality loop, through the notifications app (``notifications.services.notify``).
+
+One small wrapper so that the lifecycle works (and its tests run) whatever state the notifications app is in: the
+recipients are resolved here, the notice itself is the notifications app's business (in-app row, e-mail after
+commit, working-hours rule, level Ⅲ at once)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.roles import Role
+
+logger = logging.getLogger(__name__)
+
+
+def users_with_role(role: str, *, department_id: int | None = None) -> QuerySet[User]:
+    qs = User.objects.filter(is_active=True, groups__name=role)
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    return qs.distinct()
+
+
+def quality_recipients(feedbacks: Iterable) -> list[User]:
+    """The quality engineers in charge of these feedbacks; every quality engineer when none is named yet."""
+    owners = {f.quality_owner_id for f in feedbacks if f.quality_owner_id}
+    if owners:
+        return list(User.objects.filter(pk__in=owners, is_active=True))
+    return list(users_with_role(Role.QUALITY_ENGINEER))
+
+
+def department_heads(department_ids: Iterable[int]) -> list[User]:
+    return list(
+        User.objects.filter(
+            is_active=True, groups__name=Role.DEPT_HEAD, department_id__in=set(department_ids)
+        )
+        .distinct()
+        .order_by("id")
+    )
+
+
+def send_notice(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    subject,
+    body="",
+    params: dict | None = None,
+    url: str = "",
+    feedback=None,
+    urgent: bool = False,
+    dedup_key: str | None = None,
+    exclude: User | None = None,
+) -> None:
+    """Tell ``recipients`` (minus ``exclude``, usually the person who acted): each person once."""
+    seen: set[int] = set()
+    people = []
+    for user in recipients:
+        if user is None or user.pk in seen or (exclude is not None and user.pk == exclude.pk):
+            continue
+        seen.add(user.pk)
+        people.append(user)
+    if not people:
+        return
+    try:
+        from notifications.services import notify
+    except ImportError:  # the notifications app is not there yet: the lifecycle still works
+        logger.info("notice %s to %s: %s", kind, [u.pk for u in people], str(subject) % (params or {}))
+        return
+    notify(
+        recipients=people,
+        kind=kind,
+        subject=subject,
+        body=body,
+        params=params or {},
+        url=url,
+        feedback=feedback,
+        urgent=urgent,
+        dedup_key=dedup_key,
+    )

@@ -1,0 +1,137 @@
+"""Who may do what to a CAPA form, and in which state. Each ``why_not_*`` returns ``None`` when the action is
+allowed, otherwise the (translated) reason; services raise it as a DomainError, pages hide the button.
+
+Visibility comes first (``selectors.capa_visible_to``: not visible → 404); these rules are about a CAPA form the
+user can see."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+from .models import Capa, CapaStatus, Measure
+
+# The moves a CAPA form may make; ``services._capa_move`` refuses anything else.
+CAPA_MOVES: dict[str, frozenset[str]] = {
+    CapaStatus.DRAFT: frozenset({CapaStatus.SUBMITTED}),
+    CapaStatus.SUBMITTED: frozenset({CapaStatus.IN_PROGRESS, CapaStatus.RETURNED}),
+    CapaStatus.RETURNED: frozenset({CapaStatus.SUBMITTED}),
+    CapaStatus.IN_PROGRESS: frozenset({CapaStatus.PENDING_VERIFICATION}),
+    CapaStatus.PENDING_VERIFICATION: frozenset({CapaStatus.EFFECTIVE, CapaStatus.RETURNED}),
+    CapaStatus.EFFECTIVE: frozenset(),
+}
+PLANNING_STATUSES = frozenset({CapaStatus.DRAFT, CapaStatus.RETURNED})
+
+
+def _status_label(capa: Capa) -> str:
+    return str(CapaStatus(capa.status).label)
+
+
+def _in_lead_department(user: User, capa: Capa) -> bool:
+    return bool(user.department_id) and user.department_id == capa.lead_department_id
+
+
+def why_not_write(user: User, capa: Capa) -> str | None:
+    """Edit the form and plan measures (lead department members and heads, while planning)."""
+    if not (user.has_perm("corrective_actions.write_capa") and _in_lead_department(user, capa)):
+        return _("Only the lead department (%(department)s) writes this CAPA form.") % {
+            "department": capa.lead_department
+        }
+    if capa.status not in PLANNING_STATUSES:
+        return _("The CAPA form is “%(status)s”: it can be changed only while it is written or returned.") % {
+            "status": _status_label(capa)
+        }
+    return None
+
+
+def why_not_submit(user: User, capa: Capa) -> str | None:
+    if not (user.has_perm("corrective_actions.approve_capa") and _in_lead_department(user, capa)):
+        return _("Only the head of %(department)s submits this CAPA form.") % {
+            "department": capa.lead_department
+        }
+    if capa.status not in PLANNING_STATUSES:
+        return _("The CAPA form is “%(status)s”: only a form being written or returned can be submitted.") % {
+            "status": _status_label(capa)
+        }
+    return None
+
+
+def why_not_review(user: User, capa: Capa) -> str | None:
+    if not user.has_perm("corrective_actions.review_capa"):
+        return _("Only a quality engineer accepts or returns a CAPA form.")
+    if capa.status != CapaStatus.SUBMITTED:
+        return _("The CAPA form is “%(status)s”: only a submitted form can be reviewed.") % {
+            "status": _status_label(capa)
+        }
+    return None
+
+
+def why_not_verify_effect(user: User, capa: Capa) -> str | None:
+    if not user.has_perm("corrective_actions.verify_effect"):
+        return _("Only a quality engineer records the effect verification.")
+    if capa.status != CapaStatus.PENDING_VERIFICATION:
+        return _(
+            "The CAPA form is “%(status)s”: the effect is verified after every measure has been implemented."
+        ) % {"status": _status_label(capa)}
+    return None
+
+
+def why_not_link(user: User, capa: Capa) -> str | None:
+    if not user.has_perm("feedback.verify_feedback"):
+        return _("Only a quality engineer links feedback to a CAPA form.")
+    return None
+
+
+def why_not_update_measure(user: User, measure: Measure) -> str | None:
+    """Progress and completion: the measure's owner, or the lead department, while the measures are executed."""
+    capa = measure.capa
+    if not user.has_perm("corrective_actions.update_measure") or not (
+        measure.owner_id == user.pk or _in_lead_department(user, capa)
+    ):
+        return _("Only the owner of this measure (%(owner)s) or the lead department updates it.") % {
+            "owner": measure.owner
+        }
+    if capa.status != CapaStatus.IN_PROGRESS:
+        return _("The CAPA form is “%(status)s”: measures are updated once the form has been accepted.") % {
+            "status": _status_label(capa)
+        }
+    if measure.state == Measure.State.WITHDRAWN:
+        return _("This measure was withdrawn.")
+    if measure.state == Measure.State.COMPLETED:
+        return _("This measure is already completed.")
+    return None
+
+
+def why_not_edit_measure(user: User, measure: Measure) -> str | None:
+    """Change the plan of a measure: only while planning, only a measure of the current round."""
+    reason = why_not_write(user, measure.capa)
+    if reason:
+        return reason
+    if measure.round != measure.capa.round:
+        return _("This measure belongs to round %(round)s, which is closed: plan a new measure instead.") % {
+            "round": measure.round
+        }
+    if measure.state == Measure.State.WITHDRAWN:
+        return _("This measure was withdrawn.")
+    return None
+
+
+def why_not_withdraw_measure(user: User, measure: Measure) -> str | None:
+    """Withdraw (never delete): while planning, the lead department; once accepted, only its head."""
+    capa = measure.capa
+    if measure.state == Measure.State.WITHDRAWN:
+        return _("This measure was already withdrawn.")
+    if measure.state == Measure.State.COMPLETED:
+        return _("A completed measure cannot be withdrawn.")
+    if capa.status in PLANNING_STATUSES:
+        return why_not_write(user, capa)
+    if capa.status == CapaStatus.IN_PROGRESS:
+        if user.has_perm("corrective_actions.approve_capa") and _in_lead_department(user, capa):
+            return None
+        return _("Once the form is accepted, only the head of %(department)s withdraws a measure.") % {
+            "department": capa.lead_department
+        }
+    return _("The CAPA form is “%(status)s”: its measures can no longer be withdrawn.") % {
+        "status": _status_label(capa)
+    }

@@ -1,0 +1,200 @@
+"""Reads for CAPA forms and measures.
+
+``capa_visible_to`` is the one place that decides which CAPA forms a user sees (consistent with
+``feedback.selectors.feedback_visible_to``); what is not in it answers 404.
+
+The measure rates (措施完成率, 节点延迟率) are computed here, in the database, once for everyone: the CAPA pages,
+the workspace dashboard and the monthly report call the same functions.
+
+- measure completion rate = completed ÷ all measures that are not withdrawn;
+- milestone delay rate = (completed after the planned date + still open past the planned date) ÷ measures
+  (not withdrawn) whose planned date has passed. A measure is due at the end of its planned date, so its planned
+  date "has passed" from the next day on (``planned_date < today``).
+Both are ``None`` when their denominator is 0 (nothing to rate), never a division by zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Cast, NullIf
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from feedback.models import Assignment
+
+from .models import Capa, CapaStatus, Measure
+
+OPEN_CAPA_STATUSES = (
+    CapaStatus.DRAFT,
+    CapaStatus.SUBMITTED,
+    CapaStatus.RETURNED,
+    CapaStatus.IN_PROGRESS,
+    CapaStatus.PENDING_VERIFICATION,
+)
+OPEN_MEASURE_STATES = (Measure.State.PLANNED, Measure.State.IN_PROGRESS)
+
+
+# --- visibility -----------------------------------------------------------------------------------
+def capa_visible_to(user: User) -> QuerySet[Capa]:
+    """Quality engineers, management and administrators (everyone who sees every feedback and may view CAPA forms)
+    see every CAPA form; department members and heads see the forms their department leads or that resolve a
+    feedback assigned to their department; everybody else sees none."""
+    qs = Capa.objects.select_related("lead_department", "created_by", "opened_for")
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if not user.has_perm("corrective_actions.view_capa"):
+        return qs.none()
+    if user.has_perm("feedback.view_all_feedback"):
+        return qs
+    if not (user.department_id and user.has_perm("feedback.view_department_feedback")):
+        return qs.none()
+    assigned = Assignment.objects.filter(feedback__capa=OuterRef("pk"), department_id=user.department_id)
+    return qs.filter(Q(lead_department_id=user.department_id) | Q(Exists(assigned)))
+
+
+def capa_get_visible(user: User, number: str) -> Capa:
+    return get_object_or_404(capa_visible_to(user), number=number)
+
+
+def capa_department_ids(capa: Capa) -> set[int]:
+    """The lead department and every department assigned to a feedback this CAPA resolves."""
+    ids = set(Assignment.objects.filter(feedback__capa=capa).values_list("department_id", flat=True))
+    ids.add(capa.lead_department_id)
+    return ids
+
+
+def capa_measures(capa: Capa) -> QuerySet[Measure]:
+    """Every measure of every round, withdrawn ones included (they stay visible as withdrawn)."""
+    return capa.measures.select_related("owner", "department", "withdrawn_by").prefetch_related("attachments")
+
+
+def capa_list(user: User, *, status: str = "", department_id: int | None = None) -> QuerySet[Capa]:
+    qs = capa_visible_to(user).annotate(feedback_count=Count("feedbacks", distinct=True))
+    if status:
+        qs = qs.filter(status=status)
+    if department_id:
+        qs = qs.filter(lead_department_id=department_id)
+    return qs
+
+
+# --- the measure rates ----------------------------------------------------------------------------
+def _today(today: dt.date | None) -> dt.date:
+    return today or timezone.localdate()
+
+
+def rate_counts(today: dt.date | None = None, prefix: str = "") -> dict:
+    """The aggregate expressions behind both rates, for ``.aggregate()`` or ``.values(...).annotate()``.
+    ``prefix`` is the path from the queried model to Measure (``"measures__"`` from Capa)."""
+    today = _today(today)
+    p = prefix
+    live = ~Q(**{f"{p}state": Measure.State.WITHDRAWN}) & Q(**{f"{p}id__isnull": False})
+    completed = live & Q(**{f"{p}state": Measure.State.COMPLETED})
+    passed = live & Q(**{f"{p}planned_date__lt": today})
+    return {
+        "measures_total": Count(f"{p}id", filter=live, distinct=bool(p)),
+        "measures_completed": Count(f"{p}id", filter=completed, distinct=bool(p)),
+        "measures_due": Count(f"{p}id", filter=passed, distinct=bool(p)),
+        "measures_completed_late": Count(
+            f"{p}id",
+            filter=passed & completed & Q(**{f"{p}completed_date__gt": F(f"{p}planned_date")}),
+            distinct=bool(p),
+        ),
+        "measures_open_overdue": Count(
+            f"{p}id", filter=passed & ~Q(**{f"{p}state": Measure.State.COMPLETED}), distinct=bool(p)
+        ),
+    }
+
+
+def _ratio(numerator, denominator):
+    return Cast(numerator, FloatField()) / NullIf(Cast(denominator, FloatField()), Value(0.0))
+
+
+def rate_expressions() -> dict:
+    """The two rates over the counts of ``rate_counts`` (annotate them after the counts)."""
+    return {
+        "completion_rate": _ratio(F("measures_completed"), F("measures_total")),
+        "delay_rate": _ratio(F("measures_completed_late") + F("measures_open_overdue"), F("measures_due")),
+    }
+
+
+def _with_rates(row: dict) -> dict:
+    total, due = row["measures_total"], row["measures_due"]
+    row["completion_rate"] = row["measures_completed"] / total if total else None
+    row["delay_rate"] = (row["measures_completed_late"] + row["measures_open_overdue"]) / due if due else None
+    return row
+
+
+def measure_rates(measures: QuerySet[Measure] | None = None, *, today: dt.date | None = None) -> dict:
+    """Both rates over ``measures`` (all measures by default), with the counts behind them."""
+    qs = Measure.objects.all() if measures is None else measures
+    return _with_rates(qs.aggregate(**rate_counts(today)))
+
+
+def measure_rates_by_capa(
+    capas: QuerySet[Capa] | None = None, *, today: dt.date | None = None
+) -> QuerySet[Capa]:
+    """``capas`` annotated with the counts and both rates (``completion_rate``, ``delay_rate``)."""
+    qs = Capa.objects.all() if capas is None else capas
+    return qs.annotate(**rate_counts(today, prefix="measures__")).annotate(**rate_expressions())
+
+
+def measure_rates_by_department(
+    measures: QuerySet[Measure] | None = None, *, today: dt.date | None = None
+) -> QuerySet:
+    """One row per department (the measure owner's department when the measure was planned):
+    ``department_id``, ``department_name``, the counts and both rates. Filter ``measures`` first for a period
+    (e.g. ``Measure.objects.filter(planned_date__range=...)``)."""
+    qs = Measure.objects.all() if measures is None else measures
+    return (
+        qs.filter(department__isnull=False)
+        .values("department_id", department_name=F("department__name"))
+        .annotate(**rate_counts(today))
+        .annotate(**rate_expressions())
+        .order_by("department_name")
+    )
+
+
+def capa_rates(capa: Capa, *, today: dt.date | None = None) -> dict:
+    return measure_rates(Measure.objects.filter(capa=capa), today=today)
+
+
+# --- worklists (the workspace) --------------------------------------------------------------------
+def capas_to_write(user: User) -> QuerySet[Capa]:
+    """Forms the user's department leads that are being written or came back for rework."""
+    if not user.department_id:
+        return Capa.objects.none()
+    return capa_visible_to(user).filter(
+        lead_department_id=user.department_id, status__in=(CapaStatus.DRAFT, CapaStatus.RETURNED)
+    )
+
+
+def capas_to_review() -> QuerySet[Capa]:
+    return Capa.objects.select_related("lead_department").filter(status=CapaStatus.SUBMITTED)
+
+
+def capas_to_verify() -> QuerySet[Capa]:
+    return Capa.objects.select_related("lead_department").filter(status=CapaStatus.PENDING_VERIFICATION)
+
+
+def measures_of(user: User) -> QuerySet[Measure]:
+    """The user's open measures on forms that are being executed (oldest planned date first)."""
+    return (
+        Measure.objects.select_related("capa", "capa__lead_department")
+        .filter(owner=user, state__in=OPEN_MEASURE_STATES, capa__status=CapaStatus.IN_PROGRESS)
+        .order_by("planned_date", "id")
+    )
+
+
+def open_measures(capa: Capa) -> QuerySet[Measure]:
+    return capa.measures.filter(state__in=OPEN_MEASURE_STATES)
+
+
+def capa_overview_counts() -> dict:
+    """Open CAPA forms per status (management dashboard)."""
+    rows = Capa.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}

@@ -1,0 +1,536 @@
+"""CAPA pages: the list (with the rates), the form's page, and one page per action. Thin: the rules are in
+corrective_actions.services / rules. A CAPA form the user may not see is a 404 (capa_visible_to)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Department
+from feedback.errors import DomainError, StaleError
+from feedback.models import Feedback
+from feedback.selectors import feedback_get_visible, feedback_visible_to
+
+from . import rules, services
+from .forms import (
+    CapaForm,
+    EffectVerificationForm,
+    LinkFeedbackForm,
+    MeasureForm,
+    MeasureProgressForm,
+    ReviewForm,
+    SubmitForm,
+    WithdrawForm,
+)
+from .models import CapaAttachment, CapaStatus, Measure
+from .selectors import (
+    capa_get_visible,
+    capa_list,
+    capa_measures,
+    capa_rates,
+    measure_rates_by_capa,
+    measure_rates_by_department,
+)
+
+
+def _detail(capa) -> HttpResponse:
+    return redirect("corrective_actions:detail", number=capa.number)
+
+
+def _form_page(
+    request: HttpRequest,
+    *,
+    capa,
+    title,
+    form,
+    blocked: str | None = None,
+    measure: Measure | None = None,
+    action_url: str,
+    status: int = 200,
+    multipart: bool = False,
+    danger: bool = False,
+    intro="",
+) -> HttpResponse:
+    context = {
+        "capa": capa,
+        "title": title,
+        "form": form,
+        "blocked": blocked,
+        "measure": measure,
+        "action_url": action_url,
+        "multipart": multipart,
+        "danger": danger,
+        "intro": intro,
+    }
+    return render(request, "corrective_actions/form.html", context, status=status)
+
+
+def _handle(
+    request: HttpRequest,
+    *,
+    capa,
+    title,
+    form_factory: Callable[..., object],
+    why_not: str | None,
+    perform: Callable[[dict], str],
+    action_url: str,
+    measure: Measure | None = None,
+    multipart: bool = False,
+    danger: bool = False,
+    intro="",
+    refetch: Callable[[], object] | None = None,
+) -> HttpResponse:
+    """GET: the form (or why it is not offered). POST: the service; errors show on the form, a stale form is
+    refused with a message and shown again on the current state."""
+    page = {
+        "capa": capa,
+        "title": title,
+        "measure": measure,
+        "action_url": action_url,
+        "multipart": multipart,
+        "danger": danger,
+        "intro": intro,
+    }
+    if request.method != "POST":
+        return _form_page(request, form=form_factory(), blocked=why_not, **page)
+    form = form_factory(request.POST, request.FILES)
+    if not form.is_valid():
+        form.mark_invalid()
+        return _form_page(request, form=form, blocked=why_not, status=400, **page)
+    try:
+        message = perform(form.cleaned_data)
+    except StaleError as exc:
+        messages.error(request, exc.message)
+        if refetch is not None:
+            refetch()
+        return _form_page(request, form=form_factory(), blocked=why_not, status=409, **page)
+    except DomainError as exc:
+        form.add_service_errors(exc.field_errors)
+        if not exc.field_errors:
+            form.add_error(None, exc.message)
+        form.mark_invalid()
+        return _form_page(request, form=form, blocked=why_not, status=400, **page)
+    messages.success(request, message)
+    return _detail(capa)
+
+
+# --- list and detail ----------------------------------------------------------------------------------------------
+@login_required
+def capa_list_view(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("corrective_actions.view_capa"):
+        raise Http404
+    status = request.GET.get("status", "")
+    status = status if status in CapaStatus.values else ""
+    department_id = request.GET.get("department")
+    department_id = int(department_id) if department_id and department_id.isdigit() else None
+    capas = measure_rates_by_capa(capa_list(request.user, status=status, department_id=department_id))
+    context = {
+        "capas": capas.order_by("-created_at", "-id")[:200],
+        "statuses": CapaStatus.choices,
+        "status": status,
+        "departments": Department.objects.filter(is_active=True),
+        "department_id": department_id,
+        "department_rates": (
+            measure_rates_by_department() if request.user.has_perm("feedback.view_all_feedback") else None
+        ),
+    }
+    return render(request, "corrective_actions/list.html", context)
+
+
+@login_required
+def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+    user = request.user
+    measures = list(capa_measures(capa).order_by("round", "kind", "planned_date", "id"))
+    for m in measures:
+        m.can_update = rules.why_not_update_measure(user, m) is None
+        m.can_edit = rules.why_not_edit_measure(user, m) is None
+        m.can_withdraw = rules.why_not_withdraw_measure(user, m) is None
+    rounds: dict[int, list[Measure]] = {}
+    for m in measures:
+        rounds.setdefault(m.round, []).append(m)
+    reviews = list(capa.reviews.select_related("reviewed_by"))
+    verifications = list(
+        capa.effect_verifications.select_related("verified_by").prefetch_related("attachments")
+    )
+    visible_feedback_ids = set(feedback_visible_to(user).filter(capa=capa).values_list("pk", flat=True))
+    feedbacks = [
+        (f, f.pk in visible_feedback_ids)
+        for f in Feedback.objects.filter(capa=capa).select_related("product_model").order_by("id")
+    ]
+    can = {
+        "write": rules.why_not_write(user, capa) is None,
+        "submit": rules.why_not_submit(user, capa) is None,
+        "review": rules.why_not_review(user, capa) is None,
+        "verify_effect": rules.why_not_verify_effect(user, capa) is None,
+        "link": rules.why_not_link(user, capa) is None and capa.status != CapaStatus.EFFECTIVE,
+    }
+    context = {
+        "capa": capa,
+        "rounds": sorted(rounds.items()),
+        "reviews": reviews,
+        "verifications": verifications,
+        "feedbacks": feedbacks,
+        "rates": capa_rates(capa),
+        "can": can,
+        "submission_problems": services.capa_submission_problems(capa) if can["submit"] else [],
+        "measure_form": MeasureForm(capa=capa, version=capa.version) if can["write"] else None,
+        "submit_form": SubmitForm(version=capa.version),
+        "review_form": ReviewForm(version=capa.version) if can["review"] else None,
+        "effect_form": EffectVerificationForm(version=capa.version) if can["verify_effect"] else None,
+        "link_form": LinkFeedbackForm(version=capa.version) if can["link"] else None,
+        "general_attachments": [
+            a for a in capa.attachments.all() if not a.measure_id and not a.effect_verification_id
+        ],
+        "history": capa.history.select_related("history_user").order_by("-history_date")[:50],
+    }
+    return render(request, "corrective_actions/detail.html", context)
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+@login_required
+def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse:
+    feedback = feedback_get_visible(request.user, feedback_number)
+    if feedback.capa_id:
+        return redirect("corrective_actions:detail", number=feedback.capa.number)
+    lead = feedback.assignments.filter(is_lead=True).select_related("department").first()
+    blocked = None
+    if lead is None or not (
+        request.user.has_perm("corrective_actions.write_capa")
+        and request.user.department_id == lead.department_id
+    ):
+        blocked = _("Only the lead department writes the CAPA form of %(number)s, once it is assigned.") % {
+            "number": feedback.number
+        }
+    initial = {"title": f"{feedback.fault_phenomenon or ''} {feedback.product_model or ''}".strip()}
+    form = CapaForm(request.POST or None, initial=initial, version=feedback.version)
+    context = {
+        "feedback": feedback,
+        "form": form,
+        "blocked": blocked,
+        "title": gettext_lazy("Write the CAPA form"),
+        "action_url": reverse("corrective_actions:create", kwargs={"feedback_number": feedback.number}),
+    }
+    if request.method == "POST" and not blocked:
+        if form.is_valid():
+            cd = form.cleaned_data
+            try:
+                capa = services.capa_create(
+                    feedback=feedback,
+                    actor=request.user,
+                    title=cd["title"],
+                    root_cause_category=cd["root_cause_category"],
+                    root_cause_analysis=cd["root_cause_analysis"],
+                    expected_version=cd.get("version") or feedback.version,
+                )
+            except DomainError as exc:
+                form.add_service_errors(exc.field_errors)
+                if not exc.field_errors:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, _("CAPA form %(capa)s opened: now plan its measures.") % {"capa": capa.number}
+                )
+                return _detail(capa)
+        form.mark_invalid()
+        return render(request, "corrective_actions/form.html", context, status=400)
+    return render(request, "corrective_actions/form.html", context)
+
+
+@login_required
+def capa_edit_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+    initial = {
+        "title": capa.title,
+        "root_cause_category": capa.root_cause_category,
+        "root_cause_analysis": capa.root_cause_analysis,
+    }
+
+    def perform(cd):
+        services.capa_update(
+            capa=capa,
+            actor=request.user,
+            expected_version=cd.get("version") or capa.version,
+            title=cd["title"],
+            root_cause_category=cd["root_cause_category"],
+            root_cause_analysis=cd["root_cause_analysis"],
+        )
+        return _("Root cause saved.")
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Root cause"),
+        form_factory=lambda *a: CapaForm(*a, initial=initial, version=capa.version),
+        why_not=rules.why_not_write(request.user, capa),
+        perform=perform,
+        action_url=reverse("corrective_actions:edit", kwargs={"number": capa.number}),
+        refetch=capa.refresh_from_db,
+    )
+
+
+@login_required
+def measure_add_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        measure = services.measure_add(
+            capa=capa,
+            actor=request.user,
+            kind=cd["kind"],
+            description=cd["description"],
+            owner=cd["owner"],
+            planned_date=cd["planned_date"],
+            expected_version=cd.get("version") or capa.version,
+        )
+        return _("Measure planned: %(m)s") % {"m": measure}
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Plan a measure"),
+        form_factory=lambda *a: MeasureForm(*a, capa=capa, version=capa.version),
+        why_not=rules.why_not_write(request.user, capa),
+        perform=perform,
+        action_url=reverse("corrective_actions:measure_add", kwargs={"number": capa.number}),
+        refetch=capa.refresh_from_db,
+    )
+
+
+def _measure(request: HttpRequest, number: str, measure_id: int):
+    capa = capa_get_visible(request.user, number)
+    measure = get_object_or_404(Measure.objects.select_related("owner", "capa"), pk=measure_id, capa=capa)
+    return capa, measure
+
+
+@login_required
+def measure_edit_view(request: HttpRequest, number: str, measure_id: int) -> HttpResponse:
+    capa, measure = _measure(request, number, measure_id)
+    initial = {
+        "kind": measure.kind,
+        "description": measure.description,
+        "owner": measure.owner_id,
+        "planned_date": measure.planned_date,
+    }
+
+    def perform(cd):
+        services.measure_edit(
+            measure=measure,
+            actor=request.user,
+            expected_version=cd.get("version") or measure.version,
+            kind=cd["kind"],
+            description=cd["description"],
+            owner=cd["owner"],
+            planned_date=cd["planned_date"],
+        )
+        return _("Measure changed.")
+
+    return _handle(
+        request,
+        capa=capa,
+        measure=measure,
+        title=gettext_lazy("Change the measure"),
+        form_factory=lambda *a: MeasureForm(*a, capa=capa, initial=initial, version=measure.version),
+        why_not=rules.why_not_edit_measure(request.user, measure),
+        perform=perform,
+        action_url=reverse(
+            "corrective_actions:measure_edit", kwargs={"number": capa.number, "measure_id": measure.pk}
+        ),
+        refetch=measure.refresh_from_db,
+    )
+
+
+@login_required
+def measure_progress_view(request: HttpRequest, number: str, measure_id: int) -> HttpResponse:
+    capa, measure = _measure(request, number, measure_id)
+
+    def perform(cd):
+        services.measure_progress(
+            measure=measure,
+            actor=request.user,
+            expected_version=cd.get("version") or measure.version,
+            progress_note=cd["progress_note"],
+            complete=cd["complete"],
+            completed_date=cd["completed_date"],
+            uploads=cd.get("files") or [],
+        )
+        return _("Measure completed.") if cd["complete"] else _("Progress recorded.")
+
+    return _handle(
+        request,
+        capa=capa,
+        measure=measure,
+        title=gettext_lazy("Update the measure"),
+        form_factory=lambda *a: MeasureProgressForm(*a, version=measure.version),
+        why_not=rules.why_not_update_measure(request.user, measure),
+        perform=perform,
+        multipart=True,
+        action_url=reverse(
+            "corrective_actions:measure_progress", kwargs={"number": capa.number, "measure_id": measure.pk}
+        ),
+        refetch=measure.refresh_from_db,
+    )
+
+
+@login_required
+def measure_withdraw_view(request: HttpRequest, number: str, measure_id: int) -> HttpResponse:
+    capa, measure = _measure(request, number, measure_id)
+
+    def perform(cd):
+        services.measure_withdraw(
+            measure=measure,
+            actor=request.user,
+            reason=cd["reason"],
+            expected_version=cd.get("version") or measure.version,
+        )
+        return _("Measure withdrawn; it stays on the form, marked withdrawn.")
+
+    return _handle(
+        request,
+        capa=capa,
+        measure=measure,
+        title=gettext_lazy("Withdraw the measure"),
+        form_factory=lambda *a: WithdrawForm(*a, version=measure.version),
+        why_not=rules.why_not_withdraw_measure(request.user, measure),
+        perform=perform,
+        danger=True,
+        intro=gettext_lazy("A withdrawn measure is never deleted: it stays on the form, marked withdrawn."),
+        action_url=reverse(
+            "corrective_actions:measure_withdraw", kwargs={"number": capa.number, "measure_id": measure.pk}
+        ),
+        refetch=measure.refresh_from_db,
+    )
+
+
+# --- submission, review, effect ------------------------------------------------------------------------------------
+@login_required
+def capa_submit_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        services.capa_submit(
+            capa=capa, actor=request.user, expected_version=cd.get("version") or capa.version
+        )
+        return _("CAPA form %(capa)s submitted to quality.") % {"capa": capa.number}
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Submit to quality"),
+        form_factory=lambda *a: SubmitForm(*a, version=capa.version),
+        why_not=rules.why_not_submit(request.user, capa),
+        perform=perform,
+        action_url=reverse("corrective_actions:submit", kwargs={"number": capa.number}),
+        refetch=capa.refresh_from_db,
+    )
+
+
+@login_required
+def capa_review_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        review = services.capa_review(
+            capa=capa,
+            actor=request.user,
+            expected_version=cd.get("version") or capa.version,
+            decision=cd["decision"],
+            comment=cd["comment"],
+        )
+        if review.decision == review.Decision.ACCEPTED:
+            return _("CAPA form %(capa)s accepted: the measures start.") % {"capa": capa.number}
+        return _("CAPA form %(capa)s returned to %(department)s.") % {
+            "capa": capa.number,
+            "department": capa.lead_department,
+        }
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Review the CAPA form"),
+        form_factory=lambda *a: ReviewForm(*a, version=capa.version),
+        why_not=rules.why_not_review(request.user, capa),
+        perform=perform,
+        action_url=reverse("corrective_actions:review", kwargs={"number": capa.number}),
+        refetch=capa.refresh_from_db,
+    )
+
+
+@login_required
+def effect_verification_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        verification = services.effect_verification_record(
+            capa=capa,
+            actor=request.user,
+            expected_version=cd.get("version") or capa.version,
+            method=cd["method"],
+            result=cd["result"],
+            note=cd["note"],
+            uploads=cd.get("files") or [],
+        )
+        if verification.result == verification.Result.EFFECTIVE:
+            return _("Verified effective: the feedbacks now await closing.")
+        return _("%(result)s: the form goes back to %(department)s for round %(round)s.") % {
+            "result": verification.get_result_display(),
+            "department": capa.lead_department,
+            "round": verification.round + 1,
+        }
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Effect verification"),
+        form_factory=lambda *a: EffectVerificationForm(*a, version=capa.version),
+        why_not=rules.why_not_verify_effect(request.user, capa),
+        perform=perform,
+        multipart=True,
+        action_url=reverse("corrective_actions:effect", kwargs={"number": capa.number}),
+        refetch=capa.refresh_from_db,
+    )
+
+
+@login_required
+def capa_link_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        feedback_number = cd["feedback_number"].strip().upper()
+        feedback = feedback_visible_to(request.user).filter(number=feedback_number).first()
+        if feedback is None:
+            message = _("There is no feedback %(number)s that you can see.") % {"number": feedback_number}
+            raise DomainError(message, field_errors={"feedback_number": [message]})
+        services.capa_link_feedback(capa=capa, feedback=feedback, actor=request.user)
+        return _("%(number)s linked to %(capa)s.") % {"number": feedback.number, "capa": capa.number}
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Link a feedback with the same root cause"),
+        form_factory=lambda *a: LinkFeedbackForm(*a, version=capa.version),
+        why_not=rules.why_not_link(request.user, capa),
+        perform=perform,
+        action_url=reverse("corrective_actions:link", kwargs={"number": capa.number}),
+    )
+
+
+@login_required
+def attachment_download_view(request: HttpRequest, number: str, file_id) -> FileResponse:
+    capa = capa_get_visible(request.user, number)
+    attachment = get_object_or_404(CapaAttachment, pk=file_id, capa=capa)
+    from feedback.attachments import INLINE_KINDS
+
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=attachment.kind not in INLINE_KINDS,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )

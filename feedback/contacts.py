@@ -1,0 +1,285 @@
+"""Talking to the customer: the communication log and the satisfaction callback (满意度回访).
+
+When is the customer's problem "handled"? At the first of these moments:
+  (a) every short-term measure (短期措施: repair, replacement, recall, compensation — at least one, withdrawn ones
+      not counted) of the CAPA form that resolves the feedback is completed: what the customer was promised has
+      been done for them;
+  (b) that CAPA form is verified effective (covers a form with only long-term measures).
+At that moment ``feedback_mark_handled`` records ``Feedback.handled_at``, opens the callback, starts the callback
+clock and tells the customer service owner. A callback attempt before that is refused, naming why.
+
+A callback is done on the attempt that reaches the customer (the satisfaction is recorded on that attempt:
+满意 / 基本满意 / 不满意 — 不满意 alerts quality). After at least three failed attempts (no answer, call back
+later) made on at least three different working days, customer service may close it as unreachable; the
+attempts are the evidence. Either way the callback clock stops and closing as resolved becomes possible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from corrective_actions.notices import quality_recipients, send_notice
+from sla import services as sla
+from sla.models import ClockKind
+from workcalendar.calendar import is_working_day
+
+from .errors import DomainError
+from .models import Attachment, Callback, CallbackAttempt, CommunicationLog, Feedback, Satisfaction, Status
+from .workflow import feedback_save, lock_feedback
+
+UNREACHABLE_MIN_ATTEMPTS = 3
+UNREACHABLE_MIN_WORKING_DAYS = 3
+FAILED_OUTCOMES = (CallbackAttempt.Outcome.NO_ANSWER, CallbackAttempt.Outcome.CALL_LATER)
+
+
+def not_handled_message(feedback: Feedback) -> str:
+    return _(
+        "The customer's problem is not handled yet: the satisfaction callback opens when every short-term measure "
+        "of the CAPA form is completed, or when the CAPA form is verified effective."
+    )
+
+
+# --- rules ----------------------------------------------------------------------------------------
+def why_not_contact(user: User, feedback: Feedback) -> str | None:
+    if not (user.has_perm("feedback.contact_customer") or user.has_perm("feedback.verify_feedback")):
+        return _("Only customer service or quality log contacts with the customer.")
+    if feedback.status in (Status.VOIDED,):
+        return _("%(number)s is voided.") % {"number": feedback.number}
+    return None
+
+
+def _callback_of(feedback: Feedback) -> Callback | None:
+    try:
+        return feedback.callback
+    except Callback.DoesNotExist:
+        return None
+
+
+def why_not_callback_attempt(user: User, feedback: Feedback) -> str | None:
+    if not user.has_perm("feedback.contact_customer"):
+        return _("Only customer service makes the satisfaction callback.")
+    callback = _callback_of(feedback)
+    if callback is None:
+        return not_handled_message(feedback)
+    if callback.state != Callback.State.OPEN:
+        return _("The satisfaction callback is already recorded (%(state)s).") % {
+            "state": callback.get_state_display()
+        }
+    return None
+
+
+def unreachable_problems(callback: Callback) -> list[str]:
+    """What keeps the callback from being closed as unreachable, each named."""
+    failed = [a for a in callback.attempts.all() if a.outcome in FAILED_OUTCOMES]
+    days = {timezone.localtime(a.attempted_at).date() for a in failed}
+    working_days = {d for d in days if is_working_day(d)}
+    problems = []
+    if len(failed) < UNREACHABLE_MIN_ATTEMPTS:
+        problems.append(
+            _("%(n)s failed attempts so far; at least %(min)s are needed.")
+            % {"n": len(failed), "min": UNREACHABLE_MIN_ATTEMPTS}
+        )
+    if len(working_days) < UNREACHABLE_MIN_WORKING_DAYS:
+        problems.append(
+            _("The failed attempts fall on %(n)s working days; they must be spread over at least %(min)s.")
+            % {"n": len(working_days), "min": UNREACHABLE_MIN_WORKING_DAYS}
+        )
+    return problems
+
+
+# --- the communication log ------------------------------------------------------------------------
+@transaction.atomic
+def contact_log_add(
+    *,
+    feedback: Feedback,
+    actor: User,
+    content: str,
+    kind: str = CommunicationLog.Kind.GENERAL,
+    method: str = CommunicationLog.Method.PHONE,
+    contacted_at: dt.datetime | None = None,
+    uploads: Iterable[File] = (),
+) -> CommunicationLog:
+    """Log a contact with the customer. ``kind=OUTCOME``: customer service told the customer the outcome (needed
+    before a not-confirmed feedback is closed)."""
+    locked = lock_feedback(feedback)
+    reason = why_not_contact(actor, locked)
+    if reason:
+        raise DomainError(reason)
+    now = timezone.now()
+    contacted_at = contacted_at or now
+    errors: dict[str, list[str]] = {}
+    if not (content or "").strip():
+        errors["content"] = [_("Write what was said.")]
+    if kind not in CommunicationLog.Kind.values:
+        errors["kind"] = [_("Choose the kind of contact.")]
+    if method not in CommunicationLog.Method.values:
+        errors["method"] = [_("Choose how the customer was contacted.")]
+    if contacted_at > now + dt.timedelta(minutes=5):
+        errors["contacted_at"] = [_("The contact time cannot be in the future.")]
+    if errors:
+        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    log = CommunicationLog.objects.create(
+        feedback=locked,
+        contacted_at=contacted_at,
+        method=method,
+        kind=kind,
+        content=content.strip(),
+        created_by=actor,
+        created_at=now,
+    )
+    from .services import attachment_add
+
+    for upload in uploads:
+        try:
+            attachment_add(
+                feedback=locked, actor=actor, upload=upload, purpose=Attachment.Purpose.COMMUNICATION
+            )
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field_errors={"files": exc.messages}) from exc
+    return log
+
+
+# --- the satisfaction callback --------------------------------------------------------------------
+def feedback_mark_handled(
+    *, feedback: Feedback, actor: User, at: dt.datetime | None = None
+) -> Callback | None:
+    """The customer's problem is handled (see the module's docstring): record it once, open the callback, start
+    its clock, tell the customer service owner. Called by the CAPA services; idempotent."""
+    at = at or timezone.now()
+    locked = lock_feedback(feedback)
+    if locked.handled_at is not None or locked.status in (Status.CLOSED, Status.VOIDED):
+        return _callback_of(locked)
+    locked.handled_at = at
+    feedback_save(locked, actor=actor, reason=_("Customer's problem handled"), update_fields=["handled_at"])
+    callback, _created = Callback.objects.get_or_create(feedback=locked, defaults={"opened_at": at})
+    sla.clock_start(feedback=locked, kind=ClockKind.CALLBACK, start=at)
+    send_notice(
+        recipients=[locked.cs_owner],
+        kind="callback_due",
+        subject=gettext_lazy("%(number)s: the customer's problem is handled, make the satisfaction callback"),
+        body=gettext_lazy("Call %(customer)s (%(phone)s) within the callback deadline."),
+        params={
+            "number": locked.number,
+            "customer": locked.customer_name,
+            "phone": locked.contact_phone or "—",
+        },
+        url=_detail_url(locked),
+        feedback=locked,
+    )
+    return callback
+
+
+def _detail_url(feedback: Feedback) -> str:
+    try:
+        return feedback.get_absolute_url()
+    except Exception:
+        return ""
+
+
+@transaction.atomic
+def callback_attempt_record(
+    *,
+    feedback: Feedback,
+    actor: User,
+    outcome: str,
+    satisfaction: str = "",
+    comment: str = "",
+    attempted_at: dt.datetime | None = None,
+) -> CallbackAttempt:
+    """One call: no answer / call back later / reached. Reached records the satisfaction and completes the callback
+    (its clock stops); 不满意 alerts quality."""
+    locked = lock_feedback(feedback)
+    reason = why_not_callback_attempt(actor, locked)
+    if reason:
+        raise DomainError(reason)
+    callback = Callback.objects.select_for_update().get(feedback=locked)
+    now = timezone.now()
+    attempted_at = attempted_at or now
+    errors: dict[str, list[str]] = {}
+    if outcome not in CallbackAttempt.Outcome.values:
+        errors["outcome"] = [_("Choose the outcome of the call.")]
+    if outcome == CallbackAttempt.Outcome.REACHED:
+        if satisfaction not in Satisfaction.values:
+            errors["satisfaction"] = [_("Record the customer's satisfaction.")]
+    elif satisfaction:
+        errors["satisfaction"] = [_("Satisfaction is recorded only when the customer was reached.")]
+    if attempted_at > now + dt.timedelta(minutes=5):
+        errors["attempted_at"] = [_("The call time cannot be in the future.")]
+    elif attempted_at < callback.opened_at:
+        errors["attempted_at"] = [_("The call time is before the callback was opened.")]
+    if errors:
+        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    attempt = CallbackAttempt.objects.create(
+        callback=callback,
+        attempted_at=attempted_at,
+        outcome=outcome,
+        satisfaction=satisfaction if outcome == CallbackAttempt.Outcome.REACHED else "",
+        comment=(comment or "").strip(),
+        created_by=actor,
+    )
+    if outcome != CallbackAttempt.Outcome.REACHED:
+        return attempt
+    callback.state = Callback.State.DONE
+    callback.satisfaction = satisfaction
+    callback.comment = attempt.comment
+    callback.closed_at = attempted_at
+    callback.closed_by = actor
+    callback._history_user = actor
+    callback.save(update_fields=["state", "satisfaction", "comment", "closed_at", "closed_by"])
+    feedback_save(
+        locked,
+        actor=actor,
+        reason=_("Satisfaction callback: %(s)s") % {"s": Satisfaction(satisfaction).label},
+        update_fields=[],
+    )
+    sla.clock_stop(feedback=locked, kind=ClockKind.CALLBACK, at=attempted_at)
+    if satisfaction == Satisfaction.UNSATISFIED:
+        send_notice(
+            recipients=quality_recipients([locked]),
+            kind="unsatisfied",
+            subject=gettext_lazy("%(number)s: the customer is unsatisfied"),
+            body=gettext_lazy("Satisfaction callback: %(comment)s"),
+            params={"number": locked.number, "comment": attempt.comment or "—"},
+            url=_detail_url(locked),
+            feedback=locked,
+            dedup_key=f"unsatisfied:{callback.pk}",
+            exclude=actor,
+        )
+    return attempt
+
+
+@transaction.atomic
+def callback_close_unreachable(*, feedback: Feedback, actor: User, note: str = "") -> Callback:
+    """Close the callback as unreachable: at least three failed attempts over at least three working days."""
+    locked = lock_feedback(feedback)
+    reason = why_not_callback_attempt(actor, locked)
+    if reason:
+        raise DomainError(reason)
+    callback = Callback.objects.select_for_update().get(feedback=locked)
+    problems = unreachable_problems(callback)
+    if problems:
+        raise DomainError(
+            _("The callback cannot be closed as unreachable yet: %(problems)s")
+            % {"problems": " ".join(problems)}
+        )
+    now = timezone.now()
+    callback.state = Callback.State.UNREACHABLE
+    callback.comment = (note or "").strip()
+    callback.closed_at = now
+    callback.closed_by = actor
+    callback._history_user = actor
+    callback.save(update_fields=["state", "comment", "closed_at", "closed_by"])
+    feedback_save(
+        locked, actor=actor, reason=_("Satisfaction callback: customer unreachable"), update_fields=[]
+    )
+    sla.clock_stop(feedback=locked, kind=ClockKind.CALLBACK, at=now)
+    return callback

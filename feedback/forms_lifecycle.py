@@ -1,0 +1,280 @@
+"""Forms of the quality loop's pages. They check input shapes only; the rules are in feedback.lifecycle,
+feedback.contacts and corrective_actions.services. Every form that changes a feedback carries the version it was
+opened on (a hidden field): the service refuses it when the record moved on meanwhile."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, User
+from accounts.roles import Role
+from catalog.models import FaultPhenomenon
+
+from .forms import MultipleFileField
+from .models import (
+    CallbackAttempt,
+    Category,
+    CommunicationLog,
+    Feedback,
+    Pause,
+    Satisfaction,
+    Severity,
+    Verification,
+)
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget, so that one template partial renders any of these forms."""
+
+    def _style(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def mark_invalid(self) -> None:
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+    def add_service_errors(self, error_dict: dict) -> None:
+        for field, messages in (error_dict or {}).items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class LifecycleForm(BootstrapMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, feedback: Feedback | None = None, user: User | None = None, **kwargs):
+        self.feedback = feedback
+        self.user = user
+        super().__init__(*args, **kwargs)
+        if feedback is not None and not self.is_bound:
+            self.initial.setdefault("version", feedback.version)
+        self._style()
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+# --- verification, classification, grading --------------------------------------------------------------------
+class VerificationForm(LifecycleForm):
+    frequency = forms.ChoiceField(label=_("Fault frequency"), choices=Verification.Frequency.choices)
+    methods = forms.MultipleChoiceField(
+        label=_("Confirmed by"), choices=Verification.Method.choices, widget=forms.CheckboxSelectMultiple
+    )
+    usage_environment = forms.CharField(label=_("Usage environment"), widget=_textarea(2), required=False)
+    operating_steps = forms.CharField(label=_("Operating steps"), widget=_textarea(2), required=False)
+    verdict = forms.ChoiceField(
+        label=_("Verdict"), choices=Verification.Verdict.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(label=_("Note"), widget=_textarea(2), required=False)
+    files = MultipleFileField(label=_("Evidence (photos, video, test report)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        existing = Verification.objects.filter(feedback=self.feedback).first() if self.feedback else None
+        if existing is not None and not self.is_bound:
+            for name in ("frequency", "methods", "usage_environment", "operating_steps", "verdict", "note"):
+                self.initial[name] = getattr(existing, name)
+
+
+class FaultPhenomenonField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: FaultPhenomenon) -> str:
+        return f"{obj.line.name} · {obj.name}" if obj.line_id else obj.name
+
+
+class ClassifyForm(LifecycleForm):
+    """Classification and grading on one page (two services, one transaction)."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices, widget=forms.RadioSelect)
+    fault_phenomenon = FaultPhenomenonField(
+        label=_("Fault phenomenon"),
+        queryset=FaultPhenomenon.objects.none(),
+        required=False,
+        help_text=_("Required except for a service problem."),
+    )
+    severity = forms.ChoiceField(
+        label=_("Severity"),
+        choices=Severity.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Ⅲ alerts management at once and starts the 24-hour emergency clock."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        feedback = self.feedback
+        line_id = feedback.product_model.line_id if feedback and feedback.product_model_id else None
+        self.fields["fault_phenomenon"].queryset = FaultPhenomenon.objects.select_related("line").filter(
+            Q(line__isnull=True) | Q(line_id=line_id), is_active=True
+        )
+        if feedback is not None and not self.is_bound:
+            self.initial.update(
+                category=feedback.category,
+                fault_phenomenon=feedback.fault_phenomenon_id,
+                severity=feedback.severity,
+            )
+
+
+class EmergencyForm(LifecycleForm):
+    note = forms.CharField(
+        label=_("Emergency response"),
+        widget=_textarea(3),
+        help_text=_("Who does what: on-site check, stop of sale, recall of the batch …"),
+    )
+
+
+# --- assignment ------------------------------------------------------------------------------------------------
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+class AssignForm(LifecycleForm):
+    """One row per active department: tick it, name its owner; one ticked department is the lead."""
+
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Responsible departments"),
+        queryset=Department.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    lead = forms.ModelChoiceField(
+        label=_("Lead department (writes the CAPA form)"),
+        queryset=Department.objects.none(),
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = list(Department.objects.filter(is_active=True).order_by("id"))
+        queryset = Department.objects.filter(is_active=True).order_by("id")
+        self.fields["departments"].queryset = queryset
+        self.fields["lead"].queryset = queryset
+        members: dict[int, list[int]] = {}
+        for user in (
+            User.objects.filter(
+                is_active=True, groups__name__in=[Role.DEPT_MEMBER, Role.DEPT_HEAD], department__isnull=False
+            )
+            .distinct()
+            .order_by("department_id", "id")
+        ):
+            members.setdefault(user.department_id, []).append(user.pk)
+        self.rows = []
+        for department in departments:
+            name = f"owner_{department.pk}"
+            self.fields[name] = UserChoiceField(
+                label=_("Owner in %(department)s") % {"department": department},
+                queryset=User.objects.filter(pk__in=members.get(department.pk, [])).order_by("id"),
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.rows.append(department)
+
+    def department_rows(self):
+        """(department, its checkbox, its owner field, its lead radio) for the template's table."""
+        boxes = {str(w.data["value"]): w for w in self["departments"]}
+        radios = {str(w.data["value"]): w for w in self["lead"]}
+        return [
+            (
+                department,
+                boxes.get(str(department.pk)),
+                self[f"owner_{department.pk}"],
+                radios.get(str(department.pk)),
+            )
+            for department in self.rows
+        ]
+
+    def owners(self) -> dict[Department, User | None]:
+        return {d: self.cleaned_data.get(f"owner_{d.pk}") for d in self.cleaned_data.get("departments", [])}
+
+
+class CapaLinkForm(LifecycleForm):
+    capa = forms.ModelChoiceField(
+        label=_("CAPA form with the same root cause"), queryset=None, to_field_name="number"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from corrective_actions.models import Capa
+
+        departments = (
+            list(self.feedback.assignments.values_list("department_id", flat=True)) if self.feedback else []
+        )
+        self.fields["capa"].queryset = Capa.objects.select_related("lead_department").filter(
+            lead_department_id__in=departments
+        )
+        self.fields["capa"].label_from_instance = lambda c: (
+            f"{c.number} · {c.title} · {c.get_status_display()}"
+        )
+
+
+# --- waiting, contacts, callback -------------------------------------------------------------------------------
+class PauseForm(LifecycleForm):
+    reason = forms.ChoiceField(label=_("Waiting for"), choices=Pause.Reason.choices, widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), widget=_textarea(2), required=False)
+
+
+class PauseEndForm(LifecycleForm):
+    pass
+
+
+class ContactForm(LifecycleForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=CommunicationLog.Kind.choices, widget=forms.RadioSelect, initial="general"
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=CommunicationLog.Method.choices, initial="phone")
+    contacted_at = forms.DateTimeField(
+        label=_("Contacted at"), required=False, widget=_datetime_input(), help_text=_("Leave empty for now.")
+    )
+    content = forms.CharField(label=_("What was said"), widget=_textarea(3))
+    files = MultipleFileField(label=_("Attachments (e-mail, chat screenshot …)"))
+
+
+class CallbackAttemptForm(LifecycleForm):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=CallbackAttempt.Outcome.choices, widget=forms.RadioSelect
+    )
+    satisfaction = forms.ChoiceField(
+        label=_("Satisfaction"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=_("Only when the customer was reached."),
+    )
+    comment = forms.CharField(label=_("Comment"), widget=_textarea(2), required=False)
+    attempted_at = forms.DateTimeField(
+        label=_("Called at"), required=False, widget=_datetime_input(), help_text=_("Leave empty for now.")
+    )
+
+
+class CallbackUnreachableForm(LifecycleForm):
+    note = forms.CharField(label=_("Note"), widget=_textarea(2), required=False)
+
+
+# --- closing ----------------------------------------------------------------------------------------------------
+class CloseNotConfirmedForm(LifecycleForm):
+    note = forms.CharField(label=_("Reason for closing"), widget=_textarea(3))
+
+
+class CloseDuplicateForm(LifecycleForm):
+    original_number = forms.CharField(label=_("Original feedback number"), max_length=16)
+    note = forms.CharField(label=_("Reason for closing"), widget=_textarea(2))
+
+
+class CloseResolvedForm(LifecycleForm):
+    note = forms.CharField(label=_("Closing note"), widget=_textarea(2), required=False)

@@ -1,0 +1,39 @@
+"""Reading deadlines for display, in a constant number of queries."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from .models import Outcome, SlaClock
+
+
+def clocks_by_feedback(
+    feedback_ids: Iterable[int], *, running_only: bool = True
+) -> dict[int, list[SlaClock]]:
+    """Each feedback's clocks (running ones by default), in one query: ``{feedback_id: [clock, …]}``. A clock's
+    ``.state`` is on_time / due_soon / overdue / paused / met / missed / cancelled."""
+    ids = list(feedback_ids)
+    result: dict[int, list[SlaClock]] = defaultdict(list)
+    if not ids:
+        return result
+    qs = SlaClock.objects.filter(feedback_id__in=ids).select_related("measure")
+    if running_only:
+        qs = qs.filter(outcome=Outcome.RUNNING)
+    for clock in qs.order_by("feedback_id", "due_at", "id"):
+        result[clock.feedback_id].append(clock)
+    return result
+
+
+def attach_running_clocks(feedbacks: Iterable) -> list:
+    """Set ``feedback.running_clocks`` on each feedback of a page (one query for the page)."""
+    feedbacks = list(feedbacks)
+    by_feedback = clocks_by_feedback(f.pk for f in feedbacks)
+    for feedback in feedbacks:
+        feedback.running_clocks = by_feedback.get(feedback.pk, [])
+    return feedbacks
+
+
+def clocks_for(feedback) -> list[SlaClock]:
+    """Every clock of one feedback, running and stopped, oldest first (the detail page's table)."""
+    return list(
+        SlaClock.objects.filter(feedback=feedback).select_related("measure").order_by("started_at", "id")
+    )

@@ -1,0 +1,20 @@
+"""Celery tasks: an interface only, each calls a service."""
+
+from celery import shared_task
+
+from .services import clocks_recompute, clocks_recompute_if_stale, clocks_sweep
+
+
+@shared_task(name="sla.tasks.sweep_clocks", ignore_result=True)
+def sweep_clocks() -> dict:
+    """Every minute (beat): notify the clocks that turned due soon or overdue, once each. Also catches up a
+    recomputation after a calendar change whose task could not be enqueued."""
+    clocks_recompute_if_stale()
+    result = clocks_sweep()
+    return {"due_soon": result.due_soon, "overdue": result.overdue, "notices": result.notices}
+
+
+@shared_task(name="sla.tasks.recompute_clocks", ignore_result=True)
+def recompute_clocks() -> int:
+    """After a calendar change: recompute every running working-day deadline."""
+    return clocks_recompute()
