@@ -14,7 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def catalogue(db):
-    return ProductModelFactory(code="KFR-35GW/BP3", name="智能变频空调", line__name="空调", line__code="aircon")
+    return ProductModelFactory(
+        code="KFR-35GW/BP3", name="智能变频空调", line__name="空调", line__code="aircon"
+    )
 
 
 def test_an_agent_registers_a_feedback_with_a_photo_and_sees_its_pf_number(
