@@ -116,6 +116,15 @@ def registration_errors(
     return errors
 
 
+def registration_check(
+    *, feedback: Feedback | None, data: dict, complete: bool, now: dt.datetime | None = None
+) -> dict[str, list[str]]:
+    """The field errors saving ``data`` would meet: a new record or a draft is checked in full only when it is
+    being completed; a registered record must stay complete."""
+    must_be_complete = complete or (feedback is not None and feedback.status != Status.DRAFT)
+    return registration_errors(data, complete=must_be_complete, now=now)
+
+
 def _raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
@@ -201,8 +210,7 @@ def feedback_update_registration(
         )
     merged = {field: getattr(locked, field) for field in REGISTRATION_FIELDS} | data
     completing = complete and locked.status == Status.DRAFT
-    must_be_complete = completing or locked.status != Status.DRAFT
-    errors = registration_errors(merged, complete=must_be_complete, now=now)
+    errors = registration_check(feedback=locked, data=merged, complete=complete, now=now)
     _raise_if(errors)
     changed = [field for field in REGISTRATION_FIELDS if getattr(locked, field) != merged[field]]
     for field in changed:

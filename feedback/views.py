@@ -120,6 +120,21 @@ def _save_registration(request: HttpRequest, form: RegistrationForm, feedback: F
     return saved, complete
 
 
+def _add_registration_errors(request: HttpRequest, form: RegistrationForm, feedback: Feedback | None) -> None:
+    """A form refused for one field (a bad file, say) also names what else is missing, so the user fixes
+    everything in one go instead of discovering the next problem on the next try."""
+    data = form.registration_data()
+    if feedback is not None:
+        data = {f: getattr(feedback, f) for f in services.REGISTRATION_FIELDS} | data
+    errors = services.registration_check(
+        feedback=feedback, data=data, complete=request.POST.get("action") == "register"
+    )
+    for field, messages_ in errors.items():
+        if field in form.fields and field not in form.errors:
+            for message in messages_:
+                form.add_error(field, message)
+
+
 def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpResponse:
     form = RegistrationForm(request.POST or None, request.FILES or None, instance=feedback)
     stashed: list[files.StashedFile] = []
@@ -143,6 +158,8 @@ def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpR
                         % {"number": saved.number},
                     )
                 return redirect(saved)
+        else:
+            _add_registration_errors(request, form, feedback)
         stashed = _stash_uploads(request, form)
         form.add_error(
             None, _("The form has errors; nothing was saved. Please check the fields marked below.")

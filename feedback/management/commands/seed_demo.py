@@ -3,6 +3,7 @@ registered feedbacks over the last months. Idempotent: run it again and it only 
 
 import datetime as dt
 import random
+import unicodedata
 
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -12,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Department, User
 from accounts.roles import Role
 from catalog.models import FaultPhenomenon, ProductLine, ProductModel
+from feedback.demo import DemoLoop
 from feedback.models import Channel, CustomerRequest, Feedback
 from feedback.services import feedback_register
 
@@ -62,13 +64,19 @@ STORIES = [
     "热水器洗澡时水温忽冷忽热，冬天无法正常使用。",
     "电视开机十几秒后黑屏，有声音没有图像。",
     "收到的产品外壳有明显划痕，要求换货。",
-    "上门维修预约了三次都没有人来，维修周期太长。",
+    "洗衣机进水后不启动，面板显示E21故障码。",
     "使用电热水器时手碰到出水口有麻电感，担心安全。",
     "空调室内机滴水，把墙面和地板都弄湿了。",
     "遥控器按键无反应，更换电池后依旧。",
 ]
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何林罗高"
 GIVEN = ["先生", "女士"]
+
+
+def _pad(text: str, width: int) -> str:
+    """Pad to a terminal width: Chinese characters take two columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(1, width - used)
 
 
 class Command(BaseCommand):
@@ -82,6 +90,10 @@ class Command(BaseCommand):
         if not Feedback.objects.exists():
             created = self._feedbacks(users, models)
             self.stdout.write(f"Created {created} demo feedbacks.")
+            moved = DemoLoop(users).run()
+            self.stdout.write(
+                f"Carried {moved} of them through verification, CAPA and callback as far as their age allows."
+            )
         else:
             self.stdout.write("Demo feedback already present; left as is.")
         self._print_accounts()
@@ -130,12 +142,12 @@ class Command(BaseCommand):
         agents = [users["agent"], users["supervisor"]]
         count = 0
         for i in range(36):
-            received = timezone.localtime(
-                now - dt.timedelta(days=rnd.randint(1, 120), minutes=rnd.randint(0, 600))
-            )
-            received = received.replace(hour=rnd.randint(8, 20), minute=rnd.choice((0, 10, 25, 30, 45)))
-            if received > now:
-                received -= dt.timedelta(days=1)
+            # Most of them spread over four months, ten from the last week (still in the loop).
+            if i < 26:
+                received = timezone.localtime(now - dt.timedelta(days=rnd.randint(8, 120)))
+                received = received.replace(hour=rnd.randint(8, 20), minute=rnd.choice((0, 10, 25, 30, 45)))
+            else:
+                received = timezone.localtime(now - dt.timedelta(hours=rnd.randint(3, 7 * 24)))
             model = rnd.choice(models)
             late = i % 9 == 4
             registered = received + (
@@ -185,9 +197,9 @@ class Command(BaseCommand):
     def _print_accounts(self) -> None:
         self.stdout.write("")
         self.stdout.write("Demo accounts (演示账号) — password for all: " + DEMO_PASSWORD)
-        self.stdout.write(f"  {'username':<14}{'role':<22}{'name / department'}")
+        self.stdout.write(f"  {'username':<14}{_pad('role', 34)}name / department")
         for username, name, role, dept in USERS:
             dept_name = dict(DEPARTMENTS).get(dept, "")
-            label = f"{Role(role).label}"
-            self.stdout.write(f"  {username:<14}{label:<22}{name} {dept_name}".rstrip())
+            label = f"{Role(role).label} ({role})"
+            self.stdout.write(f"  {username:<14}{_pad(label, 34)}{name} {dept_name}".rstrip())
         self.stdout.write("")
