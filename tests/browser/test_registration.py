@@ -85,6 +85,6 @@ def test_the_language_switch_turns_the_page_english(page, live_server, login, us
     login(page, live_server, users[Role.QUALITY_ENGINEER].username, PASSWORD)
     page.goto(f"{live_server.url}/feedback/")
     assert "反馈" in page.locator("h1").inner_text()
-    page.get_by_test_id("language-switch").locator("select").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_test_id("language-switch").locator("select").select_option("en")
     assert page.locator("h1").inner_text() == "Feedback"
