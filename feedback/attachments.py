@@ -2,6 +2,7 @@
 capped by ``settings.ATTACHMENT_MAX_MB``. Files a form could not save yet are kept in a per-user stash so that a
 form shown again with errors does not make the user pick them again."""
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -128,3 +130,20 @@ def stash_drop(token: str) -> None:
     for path in _stash_paths(token):
         if default_storage.exists(path):
             default_storage.delete(path)
+
+
+def stash_purge(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete stashed files nobody came back for (the form was abandoned); returns how many."""
+    if not default_storage.exists(STASH_DIR):
+        return 0
+    cutoff = timezone.now() - older_than
+    _dirs, names = default_storage.listdir(STASH_DIR)
+    purged = 0
+    for name in names:
+        if not name.endswith(".json"):
+            continue
+        token = name.removesuffix(".json")
+        if default_storage.get_modified_time(f"{STASH_DIR}/{name}") < cutoff:
+            stash_drop(token)
+            purged += 1
+    return purged

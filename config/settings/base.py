@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.flush_email_outbox",
         "schedule": env.int("EMAIL_FLUSH_SECONDS", default=60),
     },
+    "attachment-stash-purge": {"task": "feedback.tasks.purge_stash", "schedule": crontab(hour=3, minute=30)},
     "calendar-next-year-check": {
         "task": "workcalendar.tasks.check_next_year",
         "schedule": crontab(hour=8, minute=0),

@@ -356,3 +356,32 @@ def test_pages_are_in_chinese_by_default_and_english_on_request(client, users):
     assert "新建反馈" in client.get(reverse("feedback:list")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/feedback/"})
     assert "New feedback" in client.get(reverse("feedback:list")).content.decode()
+
+
+def test_files_kept_for_an_abandoned_form_are_purged_after_a_day(client, users, settings):
+    import datetime as dt
+    import os
+
+    from django.core.files.storage import default_storage
+
+    from feedback.attachments import stash_get, stash_purge
+
+    client.force_login(users[Role.CS_AGENT])
+    report = SimpleUploadedFile("报告.pdf", pdf_bytes(), content_type="application/pdf")
+    token = (
+        client.post(
+            reverse("feedback:create"), _form(ProductModelFactory(), customer_name="", attachments=[report])
+        )
+        .context["stashed"][0]
+        .token
+    )
+    assert stash_purge() == 0  # still fresh: the user may come back
+    assert stash_get(token, user_id=users[Role.CS_AGENT].pk) is not None
+
+    two_days_ago = (timezone.now() - dt.timedelta(days=2)).timestamp()
+    for suffix in (".json", ".bin"):
+        os.utime(default_storage.path(f"stash/{token}{suffix}"), (two_days_ago, two_days_ago))
+
+    assert stash_purge() == 1
+    assert stash_get(token, user_id=users[Role.CS_AGENT].pk) is None
+    assert not default_storage.exists(f"stash/{token}.bin")
