@@ -2,6 +2,7 @@
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import translation
 
 pytest_plugins = [
@@ -9,6 +10,14 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.domain",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The cache holds the login brake's counters: one test's failed logins must not lock out the next test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

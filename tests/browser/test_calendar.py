@@ -21,7 +21,9 @@ def test_the_administrator_sees_the_official_calendar_and_an_override_moves_a_ru
     # given a draft received on Tuesday 2026-12-29 at 10:00, due the end of Wednesday 2026-12-30
     received = dt.datetime(2026, 12, 29, 10, 0, tzinfo=SHANGHAI)
     draft = feedback_register(
-        actor=users[Role.CS_AGENT], data={"customer_name": "年底客户", "feedback_time": received}, complete=False,
+        actor=users[Role.CS_AGENT],
+        data={"customer_name": "年底客户", "feedback_time": received},
+        complete=False,
         at=received,
     )
     assert draft.registration_due_at.astimezone(SHANGHAI).date() == dt.date(2026, 12, 30)
