@@ -1,0 +1,58 @@
+"""Deadline badges, rendered in Python: lists show one per running clock per row, and an include per badge
+cost more than the rest of the row."""
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..models import ClockState
+
+register = template.Library()
+
+
+def _local(moment, fmt: str) -> str:
+    return formats.date_format(timezone.localtime(moment), fmt)
+
+
+def badge_html(clock, *, now=None) -> SafeString:
+    state = clock.state_at(now or timezone.now())
+    if state == ClockState.PAUSED:
+        days = clock.remaining_days or 0
+        title = ngettext("Paused: %(days)s working day left", "Paused: %(days)s working days left", days) % {
+            "days": days
+        }
+        due = ""
+    else:
+        title = f"{_('Due')} {_local(clock.due_at, 'Y-m-d H:i')}"
+        due = f" {_local(clock.due_at, 'm-d H:i')}" if clock.is_running else ""
+    if clock.provisional:
+        title += " · " + _("provisional: the calendar of a later year is not entered yet")
+    return format_html(
+        '<span class="badge badge-sla-{} me-1" data-testid="sla-badge" data-sla-kind="{}" data-sla-state="{}" '
+        'title="{}">{} · {}{}{}</span>',
+        state,
+        clock.kind,
+        state,
+        title,
+        clock.get_kind_display(),
+        ClockState(state).label,
+        due,
+        "*" if clock.provisional else "",
+    )
+
+
+@register.simple_tag
+def sla_badge(clock) -> SafeString:
+    return badge_html(clock)
+
+
+@register.simple_tag
+def sla_badges(clocks) -> SafeString:
+    """Every clock's badge, or a dash when there is none."""
+    if not clocks:
+        return format_html('<span class="text-muted small">—</span>')
+    now = timezone.now()
+    return format_html_join("", "{}", ((badge_html(clock, now=now),) for clock in clocks))
