@@ -26,7 +26,7 @@ def status_badge(feedback) -> SafeString:
 def registration_badge(feedback) -> SafeString:
     """On time / late once registered; the due time or "overdue" while a draft. Nothing for a voided record."""
     if feedback.status == Status.VOIDED:
-        return format_html("")
+        return SafeString("")
     due = timezone.localtime(feedback.registration_due_at)
     title = f"{_('Due')} {formats.date_format(due, 'Y-m-d H:i')}"
     late = feedback.registration_late

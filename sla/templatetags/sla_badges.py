@@ -4,7 +4,7 @@ cost more than the rest of the row."""
 from django import template
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -53,6 +53,6 @@ def sla_badge(clock) -> SafeString:
 def sla_badges(clocks) -> SafeString:
     """Every clock's badge, or a dash when there is none."""
     if not clocks:
-        return format_html('<span class="text-muted small">—</span>')
+        return mark_safe('<span class="text-muted small">—</span>')
     now = timezone.now()
     return format_html_join("", "{}", ((badge_html(clock, now=now),) for clock in clocks))
