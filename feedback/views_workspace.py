@@ -22,7 +22,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -241,21 +241,18 @@ def _management_dashboard(user) -> dict:
 
 
 def _admin_links() -> list[tuple[object, str]]:
-    links = []
-    for label, name in (
-        (_("Administration"), "admin:index"),
-        (_("Users"), "admin:accounts_user_changelist"),
-        (_("Departments"), "admin:accounts_department_changelist"),
-        (_("Product models"), "admin:catalog_productmodel_changelist"),
-        (_("Fault phenomena"), "admin:catalog_faultphenomenon_changelist"),
-        (_("Deadline settings"), "admin:sla_slasetting_changelist"),
-        (_("Working-day calendar"), "workcalendar:year"),
-    ):
-        try:
-            links.append((label, reverse(name)))
-        except NoReverseMatch:
-            continue
-    return links
+    return [
+        (label, reverse(name))
+        for label, name in (
+            (_("Administration"), "admin:index"),
+            (_("Users"), "admin:accounts_user_changelist"),
+            (_("Departments"), "admin:accounts_department_changelist"),
+            (_("Product models"), "admin:catalog_productmodel_changelist"),
+            (_("Fault phenomena"), "admin:catalog_faultphenomenon_changelist"),
+            (_("Deadline settings"), "admin:sla_slasetting_changelist"),
+            (_("Working-day calendar"), "workcalendar:year"),
+        )
+    ]
 
 
 @login_required
