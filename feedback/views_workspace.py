@@ -64,12 +64,7 @@ class Section:
 def _feedback_section(key, title, qs: QuerySet[Feedback], *, more_status: str = "") -> Section:
     qs = qs.select_related("product_model", "cs_owner", "capa").order_by("feedback_time", "id")
     rows = list(qs[: LIMIT + 1])
-    more = ""
-    if more_status:
-        try:
-            more = f"{reverse('feedback:list')}?status={more_status}"
-        except NoReverseMatch:
-            more = ""
+    more = f"{reverse('feedback:list')}?status={more_status}" if more_status else ""
     return Section(key, title, "feedback", rows[:LIMIT], total=len(rows), more_url=more)
 
 
