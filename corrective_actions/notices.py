@@ -1,20 +1,16 @@
-"""Who is told what in the quality loop, through the notifications app (``notifications.services.notify``).
-
-One small wrapper so that the lifecycle works (and its tests run) whatever state the notifications app is in: the
+"""Who is told what in the quality loop, through the notifications app (``notifications.services.notify``): the
 recipients are resolved here, the notice itself is the notifications app's business (in-app row, e-mail after
 commit, working-hours rule, level Ⅲ at once)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
-
-logger = logging.getLogger(__name__)
+from notifications.services import notify
 
 
 def users_with_role(role: str, *, department_id: int | None = None) -> QuerySet[User]:
@@ -64,11 +60,6 @@ def send_notice(
         seen.add(user.pk)
         people.append(user)
     if not people:
-        return
-    try:
-        from notifications.services import notify
-    except ImportError:  # the notifications app is not there yet: the lifecycle still works
-        logger.info("notice %s to %s: %s", kind, [u.pk for u in people], str(subject) % (params or {}))
         return
     notify(
         recipients=people,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from feedback.models import Feedback, Status
 
 from .models import Capa, CapaStatus, Measure
 
@@ -32,9 +33,23 @@ def _in_lead_department(user: User, capa: Capa) -> bool:
     return bool(user.department_id) and user.department_id == capa.lead_department_id
 
 
+def writes_for(user: User, lead_department_id: int) -> bool:
+    """The members and the head of the lead department write its CAPA form."""
+    return user.has_perm("corrective_actions.write_capa") and user.department_id == lead_department_id
+
+
+def can_create(user: User, feedback: Feedback) -> bool:
+    """Open the CAPA form of an assigned feedback that has none yet: its lead department (the services check
+    again on submit)."""
+    if feedback.status != Status.ASSIGNED or feedback.capa_id:
+        return False
+    lead = next((a for a in feedback.assignments.all() if a.is_lead), None)
+    return lead is not None and writes_for(user, lead.department_id)
+
+
 def why_not_write(user: User, capa: Capa) -> str | None:
     """Edit the form and plan measures (lead department members and heads, while planning)."""
-    if not (user.has_perm("corrective_actions.write_capa") and _in_lead_department(user, capa)):
+    if not writes_for(user, capa.lead_department_id):
         return _("Only the lead department (%(department)s) writes this CAPA form.") % {
             "department": capa.lead_department
         }

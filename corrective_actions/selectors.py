@@ -190,10 +190,6 @@ def measures_of(user: User) -> QuerySet[Measure]:
     )
 
 
-def open_measures(capa: Capa) -> QuerySet[Measure]:
-    return capa.measures.filter(state__in=OPEN_MEASURE_STATES)
-
-
 def capa_overview_counts() -> dict:
     """Open CAPA forms per status (management dashboard)."""
     rows = Capa.objects.values("status").annotate(n=Count("id"))

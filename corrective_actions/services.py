@@ -26,6 +26,7 @@ from accounts.models import Department, User
 from feedback.errors import DomainError, StaleError
 from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
+from feedback.services import raise_field_errors, stored_file_save
 from feedback.workflow import feedback_save, lock_feedback
 from sla import services as sla
 from sla.models import ClockKind
@@ -56,8 +57,10 @@ def _end_of_day(day: dt.date) -> dt.datetime:
 
 
 # --- locking and saving ---------------------------------------------------------------------------
+# ``of`` keeps the lock on the rows written: without it the joined rows (the lead department, the measure's owner)
+# would be locked as well, holding up unrelated work on them until the transaction ends.
 def capa_lock(capa: Capa, *, expected_version: int | None = None) -> Capa:
-    locked = Capa.objects.select_for_update().select_related("lead_department").get(pk=capa.pk)
+    locked = Capa.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=capa.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleError(
             _("%(number)s was changed by someone else after you opened it. Reload the page and try again.")
@@ -67,7 +70,12 @@ def capa_lock(capa: Capa, *, expected_version: int | None = None) -> Capa:
 
 
 def measure_lock(measure: Measure, *, expected_version: int | None = None) -> Measure:
-    locked = Measure.objects.select_for_update().select_related("capa", "owner").get(pk=measure.pk)
+    """The measure and its CAPA form, both locked (one statement)."""
+    locked = (
+        Measure.objects.select_for_update(of=("self", "capa"))
+        .select_related("capa__lead_department", "owner")
+        .get(pk=measure.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise StaleError(
             _("The measure “%(measure)s” was changed by someone else after you opened it. Reload the page.")
@@ -176,12 +184,6 @@ def _measure_plan_errors(
     return errors
 
 
-def _raise_errors(errors: dict[str, list[str]]) -> None:
-    if errors:
-        message = " ".join(msg for msgs in errors.values() for msg in msgs)
-        raise DomainError(message, field_errors=errors)
-
-
 # --- writing the form -----------------------------------------------------------------------------
 @transaction.atomic
 def capa_create(
@@ -206,7 +208,7 @@ def capa_create(
             _("%(number)s already has a CAPA form (%(capa)s).")
             % {"number": locked.number, "capa": locked.capa}
         )
-    if not (actor.has_perm("corrective_actions.write_capa") and actor.department_id == lead.department_id):
+    if not rules.writes_for(actor, lead.department_id):
         raise DomainError(
             _("Only the lead department (%(department)s) writes the CAPA form.")
             % {"department": lead.department}
@@ -281,7 +283,7 @@ def measure_add(
     planned date in the past."""
     locked = capa_lock(capa, expected_version=expected_version)
     _ensure(rules.why_not_write(actor, locked))
-    _raise_errors(
+    raise_field_errors(
         _measure_plan_errors(
             capa=locked,
             kind=kind,
@@ -320,10 +322,9 @@ def measure_edit(
     planned_date: dt.date | None,
 ) -> Measure:
     locked = measure_lock(measure, expected_version=expected_version)
-    capa = capa_lock(locked.capa)
-    locked.capa = capa
+    capa = locked.capa
     _ensure(rules.why_not_edit_measure(actor, locked))
-    _raise_errors(
+    raise_field_errors(
         _measure_plan_errors(
             capa=capa,
             kind=kind,
@@ -354,8 +355,7 @@ def measure_withdraw(
 ) -> Measure:
     """Withdraw a measure with a reason: it stays on the form, marked withdrawn, and no longer counts."""
     locked = measure_lock(measure, expected_version=expected_version)
-    capa = capa_lock(locked.capa)
-    locked.capa = capa
+    capa = locked.capa
     _ensure(rules.why_not_withdraw_measure(actor, locked))
     reason = (reason or "").strip()
     if not reason:
@@ -465,8 +465,8 @@ def capa_review(
     )
     review.full_clean()
     review.save()
-    feedbacks = _linked_feedbacks(locked)
     if decision == CapaReview.Decision.RETURNED:
+        feedbacks = _linked_feedbacks(locked)
         _capa_move(
             locked, to_status=CapaStatus.RETURNED, actor=actor, reason=_("Returned: %(c)s") % {"c": comment}
         )
@@ -530,8 +530,7 @@ def measure_progress(
 ) -> Measure:
     """The owner records progress (a note, evidence) or the completion (with its date) of a measure."""
     locked = measure_lock(measure, expected_version=expected_version)
-    capa = capa_lock(locked.capa)
-    locked.capa = capa
+    capa = locked.capa
     _ensure(rules.why_not_update_measure(actor, locked))
     now = timezone.now()
     today = timezone.localdate(now)
@@ -580,13 +579,18 @@ def measure_progress(
     return locked
 
 
-def _live_measures(capa: Capa):
-    return capa.measures.exclude(state=Measure.State.WITHDRAWN)
+def _live_measures(capa: Capa) -> list[tuple[str, str]]:
+    """(kind, state) of each measure that is not withdrawn."""
+    return list(capa.measures.exclude(state=Measure.State.WITHDRAWN).values_list("kind", "state"))
 
 
-def short_term_done(capa: Capa) -> bool:
+def short_term_done(capa: Capa, live: list[tuple[str, str]] | None = None) -> bool:
     """The customer's problem is handled once every short-term measure (there is at least one) is completed."""
-    states = list(_live_measures(capa).filter(kind=Measure.Kind.SHORT_TERM).values_list("state", flat=True))
+    states = [
+        state
+        for kind, state in (_live_measures(capa) if live is None else live)
+        if kind == Measure.Kind.SHORT_TERM
+    ]
     return bool(states) and all(s == Measure.State.COMPLETED for s in states)
 
 
@@ -596,14 +600,15 @@ def _after_measure_change(capa: Capa, *, actor: User, at: dt.datetime) -> None:
     from feedback.contacts import feedback_mark_handled
 
     feedbacks = _linked_feedbacks(capa)
-    if short_term_done(capa):
-        for feedback in feedbacks:
-            feedback_mark_handled(feedback=feedback, actor=actor, at=at)
     live = _live_measures(capa)
+    if short_term_done(capa, live):
+        for feedback in feedbacks:
+            if feedback.handled_at is None:  # handled once, for good
+                feedback_mark_handled(feedback=feedback, actor=actor, at=at)
     if (
         capa.status != CapaStatus.IN_PROGRESS
-        or not live.exists()
-        or live.exclude(state=Measure.State.COMPLETED).exists()
+        or not live
+        or any(state != Measure.State.COMPLETED for _kind, state in live)
     ):
         return
     _capa_move(
@@ -650,7 +655,7 @@ def effect_verification_record(
         errors["result"] = [_("Choose the result.")]
     if not note:
         errors["note"] = [_("Describe what was checked and what was found.")]
-    _raise_errors(errors)
+    raise_field_errors(errors)
     now = timezone.now()
     verification = EffectVerification(
         capa=locked,
@@ -788,25 +793,12 @@ def capa_attachment_add(
     measure: Measure | None = None,
     effect_verification: EffectVerification | None = None,
 ) -> CapaAttachment:
-    """Evidence for a form, a measure or an effect verification: the same content check and size limit as the
-    feedback's own attachments (feedback.attachments)."""
-    from feedback import attachments
-
+    """Evidence for a form, a measure or an effect verification: stored as the feedback's own attachments are,
+    with the same content check and size limit."""
+    attachment = CapaAttachment(
+        capa=capa, measure=measure, effect_verification=effect_verification, uploaded_by=actor
+    )
     try:
-        detected = attachments.detect(upload)
+        return stored_file_save(attachment, upload)
     except ValidationError as exc:
         raise DomainError(" ".join(exc.messages), field_errors={"files": exc.messages}) from exc
-    attachment = CapaAttachment(
-        capa=capa,
-        measure=measure,
-        effect_verification=effect_verification,
-        original_name=upload.name.rsplit("/", 1)[-1][:255],
-        content_type=detected.content_type,
-        kind=detected.kind,
-        size=upload.size,
-        uploaded_by=actor,
-    )
-    upload.seek(0)
-    attachment.file.save(attachment.original_name, upload, save=False)
-    attachment.save()
-    return attachment

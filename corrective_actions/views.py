@@ -7,16 +7,17 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Department
+from accounts.models import Department, User
 from feedback.errors import DomainError, StaleError
 from feedback.models import Feedback
 from feedback.selectors import feedback_get_visible, feedback_visible_to
+from feedback.views import stored_file_response
 
 from . import rules, services
 from .forms import (
@@ -29,12 +30,13 @@ from .forms import (
     SubmitForm,
     WithdrawForm,
 )
-from .models import CapaAttachment, CapaStatus, Measure
+from .models import Capa, CapaAttachment, CapaStatus, Measure
 from .selectors import (
     capa_get_visible,
     capa_list,
     capa_measures,
     capa_rates,
+    capa_visible_to,
     measure_rates_by_capa,
     measure_rates_by_department,
 )
@@ -45,78 +47,59 @@ def _detail(capa) -> HttpResponse:
 
 
 def _form_page(
-    request: HttpRequest,
-    *,
-    capa,
-    title,
-    form,
-    blocked: str | None = None,
-    measure: Measure | None = None,
-    action_url: str,
-    status: int = 200,
-    multipart: bool = False,
-    danger: bool = False,
-    intro="",
+    request: HttpRequest, page: dict, *, form, blocked: str | None, status: int = 200
 ) -> HttpResponse:
-    context = {
-        "capa": capa,
-        "title": title,
-        "form": form,
-        "blocked": blocked,
-        "measure": measure,
-        "action_url": action_url,
-        "multipart": multipart,
-        "danger": danger,
-        "intro": intro,
-    }
+    """One of the form's pages; its form posts back to the page's own URL."""
+    context = {**page, "form": form, "blocked": blocked, "action_url": request.path}
     return render(request, "corrective_actions/form.html", context, status=status)
 
 
 def _handle(
     request: HttpRequest,
     *,
-    capa,
+    capa: Capa,
     title,
     form_factory: Callable[..., object],
-    why_not: str | None,
+    why_not: Callable[[User, Capa | Measure], str | None],
     perform: Callable[[dict], str],
-    action_url: str,
     measure: Measure | None = None,
     multipart: bool = False,
     danger: bool = False,
     intro="",
-    refetch: Callable[[], object] | None = None,
 ) -> HttpResponse:
-    """GET: the form (or why it is not offered). POST: the service; errors show on the form, a stale form is
-    refused with a message and shown again on the current state."""
+    """GET: the form (or why it is not offered: ``why_not`` of the measure, else of the form). POST: the service;
+    errors show on the form, a stale form is refused with a message and shown again on the current state."""
     page = {
         "capa": capa,
         "title": title,
         "measure": measure,
-        "action_url": action_url,
         "multipart": multipart,
         "danger": danger,
         "intro": intro,
     }
+    blocked = why_not(request.user, measure or capa)
     if request.method != "POST":
-        return _form_page(request, form=form_factory(), blocked=why_not, **page)
+        return _form_page(request, page, form=form_factory(), blocked=blocked)
     form = form_factory(request.POST, request.FILES)
     if not form.is_valid():
         form.mark_invalid()
-        return _form_page(request, form=form, blocked=why_not, status=400, **page)
+        return _form_page(request, page, form=form, blocked=blocked, status=400)
     try:
         message = perform(form.cleaned_data)
     except StaleError as exc:
         messages.error(request, exc.message)
-        if refetch is not None:
-            refetch()
-        return _form_page(request, form=form_factory(), blocked=why_not, status=409, **page)
+        capa.refresh_from_db()
+        if measure is not None:
+            measure.refresh_from_db()
+            measure.capa = capa
+        blocked = why_not(request.user, measure or capa)
+        return _form_page(request, page, form=form_factory(), blocked=blocked, status=409)
     except DomainError as exc:
         form.add_service_errors(exc.field_errors)
         if not exc.field_errors:
             form.add_error(None, exc.message)
         form.mark_invalid()
-        return _form_page(request, form=form, blocked=why_not, status=400, **page)
+        return _form_page(request, page, form=form, blocked=blocked, status=400)
     messages.success(request, message)
     return _detail(capa)
 
@@ -146,8 +129,8 @@ def capa_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
-    capa = capa_get_visible(request.user, number)
     user = request.user
+    capa = get_object_or_404(capa_visible_to(user).select_related("submitted_by"), number=number)
     measures = list(capa_measures(capa).order_by("round", "kind", "planned_date", "id"))
     for m in measures:
         m.can_update = rules.why_not_update_measure(user, m) is None
@@ -160,11 +143,12 @@ def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     verifications = list(
         capa.effect_verifications.select_related("verified_by").prefetch_related("attachments")
     )
-    visible_feedback_ids = set(feedback_visible_to(user).filter(capa=capa).values_list("pk", flat=True))
-    feedbacks = [
-        (f, f.pk in visible_feedback_ids)
-        for f in Feedback.objects.filter(capa=capa).select_related("product_model").order_by("id")
-    ]
+    feedbacks = (
+        Feedback.objects.filter(capa=capa)
+        .select_related("product_model")
+        .annotate(visible=Exists(feedback_visible_to(user).filter(pk=OuterRef("pk"))))
+        .order_by("id")
+    )
     can = {
         "write": rules.why_not_write(user, capa) is None,
         "submit": rules.why_not_submit(user, capa) is None,
@@ -186,9 +170,6 @@ def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         "review_form": ReviewForm(version=capa.version) if can["review"] else None,
         "effect_form": EffectVerificationForm(version=capa.version) if can["verify_effect"] else None,
         "link_form": LinkFeedbackForm(version=capa.version) if can["link"] else None,
-        "general_attachments": [
-            a for a in capa.attachments.all() if not a.measure_id and not a.effect_verification_id
-        ],
         "history": capa.history.select_related("history_user").order_by("-history_date")[:50],
     }
     return render(request, "corrective_actions/detail.html", context)
@@ -202,22 +183,13 @@ def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse
         return redirect("corrective_actions:detail", number=feedback.capa.number)
     lead = feedback.assignments.filter(is_lead=True).select_related("department").first()
     blocked = None
-    if lead is None or not (
-        request.user.has_perm("corrective_actions.write_capa")
-        and request.user.department_id == lead.department_id
-    ):
+    if lead is None or not rules.writes_for(request.user, lead.department_id):
         blocked = _("Only the lead department writes the CAPA form of %(number)s, once it is assigned.") % {
             "number": feedback.number
         }
     initial = {"title": f"{feedback.fault_phenomenon or ''} {feedback.product_model or ''}".strip()}
     form = CapaForm(request.POST or None, initial=initial, version=feedback.version)
-    context = {
-        "feedback": feedback,
-        "form": form,
-        "blocked": blocked,
-        "title": gettext_lazy("Write the CAPA form"),
-        "action_url": reverse("corrective_actions:create", kwargs={"feedback_number": feedback.number}),
-    }
+    page = {"feedback": feedback, "title": gettext_lazy("Write the CAPA form")}
     if request.method == "POST" and not blocked:
         if form.is_valid():
             cd = form.cleaned_data
@@ -240,8 +212,8 @@ def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse
                 )
                 return _detail(capa)
         form.mark_invalid()
-        return render(request, "corrective_actions/form.html", context, status=400)
-    return render(request, "corrective_actions/form.html", context)
+        return _form_page(request, page, form=form, blocked=blocked, status=400)
+    return _form_page(request, page, form=form, blocked=blocked)
 
 
 @login_required
@@ -269,10 +241,8 @@ def capa_edit_view(request: HttpRequest, number: str) -> HttpResponse:
         capa=capa,
         title=gettext_lazy("Root cause"),
         form_factory=lambda *a: CapaForm(*a, initial=initial, version=capa.version),
-        why_not=rules.why_not_write(request.user, capa),
+        why_not=rules.why_not_write,
         perform=perform,
-        action_url=reverse("corrective_actions:edit", kwargs={"number": capa.number}),
-        refetch=capa.refresh_from_db,
     )
 
 
@@ -297,16 +267,15 @@ def measure_add_view(request: HttpRequest, number: str) -> HttpResponse:
         capa=capa,
         title=gettext_lazy("Plan a measure"),
         form_factory=lambda *a: MeasureForm(*a, capa=capa, version=capa.version),
-        why_not=rules.why_not_write(request.user, capa),
+        why_not=rules.why_not_write,
         perform=perform,
-        action_url=reverse("corrective_actions:measure_add", kwargs={"number": capa.number}),
-        refetch=capa.refresh_from_db,
     )
 
 
 def _measure(request: HttpRequest, number: str, measure_id: int):
     capa = capa_get_visible(request.user, number)
-    measure = get_object_or_404(Measure.objects.select_related("owner", "capa"), pk=measure_id, capa=capa)
+    measure = get_object_or_404(Measure.objects.select_related("owner"), pk=measure_id, capa=capa)
+    measure.capa = capa
     return capa, measure
 
 
@@ -338,12 +307,8 @@ def measure_edit_view(request: HttpRequest, number: str, measure_id: int) -> Htt
         measure=measure,
         title=gettext_lazy("Change the measure"),
         form_factory=lambda *a: MeasureForm(*a, capa=capa, initial=initial, version=measure.version),
-        why_not=rules.why_not_edit_measure(request.user, measure),
+        why_not=rules.why_not_edit_measure,
         perform=perform,
-        action_url=reverse(
-            "corrective_actions:measure_edit", kwargs={"number": capa.number, "measure_id": measure.pk}
-        ),
-        refetch=measure.refresh_from_db,
     )
 
 
@@ -369,13 +334,9 @@ def measure_progress_view(request: HttpRequest, number: str, measure_id: int) ->
         measure=measure,
         title=gettext_lazy("Update the measure"),
         form_factory=lambda *a: MeasureProgressForm(*a, version=measure.version),
-        why_not=rules.why_not_update_measure(request.user, measure),
+        why_not=rules.why_not_update_measure,
         perform=perform,
         multipart=True,
-        action_url=reverse(
-            "corrective_actions:measure_progress", kwargs={"number": capa.number, "measure_id": measure.pk}
-        ),
-        refetch=measure.refresh_from_db,
     )
 
 
@@ -398,14 +359,10 @@ def measure_withdraw_view(request: HttpRequest, number: str, measure_id: int) ->
         measure=measure,
         title=gettext_lazy("Withdraw the measure"),
         form_factory=lambda *a: WithdrawForm(*a, version=measure.version),
-        why_not=rules.why_not_withdraw_measure(request.user, measure),
+        why_not=rules.why_not_withdraw_measure,
         perform=perform,
         danger=True,
         intro=gettext_lazy("A withdrawn measure is never deleted: it stays on the form, marked withdrawn."),
-        action_url=reverse(
-            "corrective_actions:measure_withdraw", kwargs={"number": capa.number, "measure_id": measure.pk}
-        ),
-        refetch=measure.refresh_from_db,
     )
 
 
@@ -425,10 +382,8 @@ def capa_submit_view(request: HttpRequest, number: str) -> HttpResponse:
         capa=capa,
         title=gettext_lazy("Submit to quality"),
         form_factory=lambda *a: SubmitForm(*a, version=capa.version),
-        why_not=rules.why_not_submit(request.user, capa),
+        why_not=rules.why_not_submit,
         perform=perform,
-        action_url=reverse("corrective_actions:submit", kwargs={"number": capa.number}),
-        refetch=capa.refresh_from_db,
     )
 
 
@@ -456,10 +411,8 @@ def capa_review_view(request: HttpRequest, number: str) -> HttpResponse:
         capa=capa,
         title=gettext_lazy("Review the CAPA form"),
         form_factory=lambda *a: ReviewForm(*a, version=capa.version),
-        why_not=rules.why_not_review(request.user, capa),
+        why_not=rules.why_not_review,
         perform=perform,
-        action_url=reverse("corrective_actions:review", kwargs={"number": capa.number}),
-        refetch=capa.refresh_from_db,
     )
 
 
@@ -490,11 +443,9 @@ def effect_verification_view(request: HttpRequest, number: str) -> HttpResponse:
         capa=capa,
         title=gettext_lazy("Effect verification"),
         form_factory=lambda *a: EffectVerificationForm(*a, version=capa.version),
-        why_not=rules.why_not_verify_effect(request.user, capa),
+        why_not=rules.why_not_verify_effect,
         perform=perform,
         multipart=True,
-        action_url=reverse("corrective_actions:effect", kwargs={"number": capa.number}),
-        refetch=capa.refresh_from_db,
     )
 
 
@@ -516,21 +467,12 @@ def capa_link_view(request: HttpRequest, number: str) -> HttpResponse:
         capa=capa,
         title=gettext_lazy("Link a feedback with the same root cause"),
         form_factory=lambda *a: LinkFeedbackForm(*a, version=capa.version),
-        why_not=rules.why_not_link(request.user, capa),
+        why_not=rules.why_not_link,
         perform=perform,
-        action_url=reverse("corrective_actions:link", kwargs={"number": capa.number}),
     )
 
 
 @login_required
 def attachment_download_view(request: HttpRequest, number: str, file_id) -> FileResponse:
     capa = capa_get_visible(request.user, number)
-    attachment = get_object_or_404(CapaAttachment, pk=file_id, capa=capa)
-    from feedback.attachments import INLINE_KINDS
-
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=attachment.kind not in INLINE_KINDS,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    return stored_file_response(request, get_object_or_404(CapaAttachment, pk=file_id, capa=capa))

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -30,10 +29,12 @@ from accounts.models import User
 from corrective_actions.notices import quality_recipients, send_notice
 from sla import services as sla
 from sla.models import ClockKind
-from workcalendar.calendar import is_working_day
+from workcalendar.calendar import get_calendar
 
 from .errors import DomainError
 from .models import Attachment, Callback, CallbackAttempt, CommunicationLog, Feedback, Satisfaction, Status
+from .selectors import callback_of
+from .services import attachments_add, raise_field_errors
 from .workflow import feedback_save, lock_feedback
 
 UNREACHABLE_MIN_ATTEMPTS = 3
@@ -52,22 +53,15 @@ def not_handled_message(feedback: Feedback) -> str:
 def why_not_contact(user: User, feedback: Feedback) -> str | None:
     if not (user.has_perm("feedback.contact_customer") or user.has_perm("feedback.verify_feedback")):
         return _("Only customer service or quality log contacts with the customer.")
-    if feedback.status in (Status.VOIDED,):
+    if feedback.status == Status.VOIDED:
         return _("%(number)s is voided.") % {"number": feedback.number}
     return None
-
-
-def _callback_of(feedback: Feedback) -> Callback | None:
-    try:
-        return feedback.callback
-    except Callback.DoesNotExist:
-        return None
 
 
 def why_not_callback_attempt(user: User, feedback: Feedback) -> str | None:
     if not user.has_perm("feedback.contact_customer"):
         return _("Only customer service makes the satisfaction callback.")
-    callback = _callback_of(feedback)
+    callback = callback_of(feedback)
     if callback is None:
         return not_handled_message(feedback)
     if callback.state != Callback.State.OPEN:
@@ -81,7 +75,8 @@ def unreachable_problems(callback: Callback) -> list[str]:
     """What keeps the callback from being closed as unreachable, each named."""
     failed = [a for a in callback.attempts.all() if a.outcome in FAILED_OUTCOMES]
     days = {timezone.localtime(a.attempted_at).date() for a in failed}
-    working_days = {d for d in days if is_working_day(d)}
+    calendar = get_calendar() if days else None  # once, not per day: each read checks the calendar's revision
+    working_days = {d for d in days if calendar.is_working(d)}
     problems = []
     if len(failed) < UNREACHABLE_MIN_ATTEMPTS:
         problems.append(
@@ -125,8 +120,7 @@ def contact_log_add(
         errors["method"] = [_("Choose how the customer was contacted.")]
     if contacted_at > now + dt.timedelta(minutes=5):
         errors["contacted_at"] = [_("The contact time cannot be in the future.")]
-    if errors:
-        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    raise_field_errors(errors)
     log = CommunicationLog.objects.create(
         feedback=locked,
         contacted_at=contacted_at,
@@ -136,15 +130,7 @@ def contact_log_add(
         created_by=actor,
         created_at=now,
     )
-    from .services import attachment_add
-
-    for upload in uploads:
-        try:
-            attachment_add(
-                feedback=locked, actor=actor, upload=upload, purpose=Attachment.Purpose.COMMUNICATION
-            )
-        except ValidationError as exc:
-            raise DomainError(" ".join(exc.messages), field_errors={"files": exc.messages}) from exc
+    attachments_add(feedback=locked, actor=actor, uploads=uploads, purpose=Attachment.Purpose.COMMUNICATION)
     return log
 
 
@@ -157,7 +143,7 @@ def feedback_mark_handled(
     at = at or timezone.now()
     locked = lock_feedback(feedback)
     if locked.handled_at is not None or locked.status in (Status.CLOSED, Status.VOIDED):
-        return _callback_of(locked)
+        return callback_of(locked)
     locked.handled_at = at
     feedback_save(locked, actor=actor, reason=_("Customer's problem handled"), update_fields=["handled_at"])
     callback, _created = Callback.objects.get_or_create(feedback=locked, defaults={"opened_at": at})
@@ -172,17 +158,10 @@ def feedback_mark_handled(
             "customer": locked.customer_name,
             "phone": locked.contact_phone or "—",
         },
-        url=_detail_url(locked),
+        url=locked.get_absolute_url(),
         feedback=locked,
     )
     return callback
-
-
-def _detail_url(feedback: Feedback) -> str:
-    try:
-        return feedback.get_absolute_url()
-    except Exception:
-        return ""
 
 
 @transaction.atomic
@@ -216,8 +195,7 @@ def callback_attempt_record(
         errors["attempted_at"] = [_("The call time cannot be in the future.")]
     elif attempted_at < callback.opened_at:
         errors["attempted_at"] = [_("The call time is before the callback was opened.")]
-    if errors:
-        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    raise_field_errors(errors)
     attempt = CallbackAttempt.objects.create(
         callback=callback,
         attempted_at=attempted_at,
@@ -249,7 +227,7 @@ def callback_attempt_record(
             subject=gettext_lazy("%(number)s: the customer is unsatisfied"),
             body=gettext_lazy("Satisfaction callback: %(comment)s"),
             params={"number": locked.number, "comment": attempt.comment or "—"},
-            url=_detail_url(locked),
+            url=locked.get_absolute_url(),
             feedback=locked,
             dedup_key=f"unsatisfied:{callback.pk}",
             exclude=actor,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import Department, User
 from catalog.models import FaultPhenomenon
 from corrective_actions import services as capa_services
-from corrective_actions.models import CapaReview, EffectVerification, Measure
+from corrective_actions.models import Capa, CapaReview, EffectVerification, Measure
 from notifications.models import Notification
 
 from . import contacts, lifecycle
@@ -61,8 +61,15 @@ class DemoLoop:
             action()
         return True
 
-    def _fresh(self, feedback: Feedback) -> Feedback:
-        return Feedback.objects.get(pk=feedback.pk)
+    def _on_feedback(self, service, feedback: Feedback, **kwargs):
+        """``service`` on the feedback as it is now, with its current version."""
+        fresh = Feedback.objects.get(pk=feedback.pk)
+        return service(feedback=fresh, expected_version=fresh.version, **kwargs)
+
+    def _on_capa(self, service, capa: Capa, **kwargs):
+        """``service`` on the CAPA form as it is now, with its current version."""
+        fresh = Capa.objects.get(pk=capa.pk)
+        return service(capa=fresh, expected_version=fresh.version, **kwargs)
 
     def _carry(self, index: int, feedback: Feedback) -> bool:
         quality, agent = self.users["quality"], feedback.cs_owner
@@ -74,10 +81,10 @@ class DemoLoop:
         verdict = Verification.Verdict.CONFIRMED if confirmed else Verification.Verdict.NOT_REPRODUCED
         if not self._step(
             t_verify,
-            lambda: lifecycle.feedback_verify(
-                feedback=self._fresh(feedback),
+            lambda: self._on_feedback(
+                lifecycle.feedback_verify,
+                feedback,
                 actor=quality,
-                expected_version=self._fresh(feedback).version,
                 frequency=Verification.Frequency.FREQUENT if confirmed else Verification.Frequency.ONCE,
                 verdict=verdict,
                 methods=[Verification.Method.PHONE, Verification.Method.PHOTOS],
@@ -91,7 +98,7 @@ class DemoLoop:
             self._step(
                 t_verify + dt.timedelta(hours=2),
                 lambda: contacts.contact_log_add(
-                    feedback=self._fresh(feedback),
+                    feedback=feedback,
                     actor=agent,
                     content="已告知客户核实结果：故障未能复现，已指导正确使用方法，客户认可。",
                     kind=CommunicationLog.Kind.OUTCOME,
@@ -99,10 +106,10 @@ class DemoLoop:
             )
             self._step(
                 t_verify + dt.timedelta(hours=3),
-                lambda: lifecycle.feedback_close_not_confirmed(
-                    feedback=self._fresh(feedback),
+                lambda: self._on_feedback(
+                    lifecycle.feedback_close_not_confirmed,
+                    feedback,
                     actor=quality,
-                    expected_version=self._fresh(feedback).version,
                     note="问题未复现，已告知客户。",
                 ),
             )
@@ -113,29 +120,24 @@ class DemoLoop:
         t_class = t_verify + dt.timedelta(minutes=10)
 
         def classify_and_grade():
-            lifecycle.feedback_classify(
-                feedback=self._fresh(feedback),
+            self._on_feedback(
+                lifecycle.feedback_classify,
+                feedback,
                 actor=quality,
-                expected_version=self._fresh(feedback).version,
                 category=Category.FUNCTIONAL if index % 4 else Category.PERFORMANCE,
                 fault_phenomenon=fault,
             )
-            lifecycle.feedback_grade(
-                feedback=self._fresh(feedback),
-                actor=quality,
-                expected_version=self._fresh(feedback).version,
-                severity=severity,
-            )
+            self._on_feedback(lifecycle.feedback_grade, feedback, actor=quality, severity=severity)
 
         if not self._step(t_class, classify_and_grade):
             return True
         if severity == Severity.URGENT:
             self._step(
                 t_class + dt.timedelta(hours=2),
-                lambda: lifecycle.feedback_emergency_started(
-                    feedback=self._fresh(feedback),
+                lambda: self._on_feedback(
+                    lifecycle.feedback_emergency_started,
+                    feedback,
                     actor=quality,
-                    expected_version=self._fresh(feedback).version,
                     note="已通知客户停止使用并断电，安排售后工程师24小时内上门检测。",
                 ),
             )
@@ -151,10 +153,10 @@ class DemoLoop:
             ]
         if not self._step(
             t_assign,
-            lambda: lifecycle.feedback_assign(
-                feedback=self._fresh(feedback),
+            lambda: self._on_feedback(
+                lifecycle.feedback_assign,
+                feedback,
                 actor=quality,
-                expected_version=self._fresh(feedback).version,
                 owners=owners,
                 lead=self.departments[lead_code],
             ),
@@ -166,7 +168,7 @@ class DemoLoop:
 
         def write_capa():
             capa = capa_services.capa_create(
-                feedback=self._fresh(feedback),
+                feedback=feedback,
                 actor=member,
                 title=f"{feedback.product_model.name}{fault.name}纠正与预防措施",
                 root_cause_category=category,
@@ -193,30 +195,12 @@ class DemoLoop:
         if not self._step(t_capa, write_capa):
             return True
         capa = state["capa"]
-
-        def fresh_capa():
-            return type(capa).objects.get(pk=capa.pk)
-
         t_submit = t_capa + dt.timedelta(hours=20)
-        if not self._step(
-            t_submit,
-            lambda: capa_services.capa_submit(
-                capa=fresh_capa(), actor=head, expected_version=fresh_capa().version
-            ),
+        if not self._submit_and_accept(
+            capa, head, t_submit, t_submit + dt.timedelta(hours=3), comment="原因分析充分，措施可行。"
         ):
             return True
-        if not self._step(
-            t_submit + dt.timedelta(hours=3),
-            lambda: capa_services.capa_review(
-                capa=fresh_capa(),
-                actor=quality,
-                expected_version=fresh_capa().version,
-                decision=CapaReview.Decision.ACCEPTED,
-                comment="原因分析充分，措施可行。",
-            ),
-        ):
-            return True
-        measures = fresh_capa().measures.order_by("id")
+        measures = capa.measures.order_by("id")
         short = measures.get(kind=Measure.Kind.SHORT_TERM)
         long_ = measures.get(kind=Measure.Kind.LONG_TERM)
         self._complete(short, member, t_capa + dt.timedelta(days=3, hours=-4))
@@ -230,7 +214,7 @@ class DemoLoop:
         self._step(
             t_handled + dt.timedelta(hours=2),
             lambda: contacts.contact_log_add(
-                feedback=self._fresh(feedback),
+                feedback=feedback,
                 actor=agent,
                 content="已告知客户：上门检修完成，故障部件已免费更换。",
                 kind=CommunicationLog.Kind.OUTCOME,
@@ -240,13 +224,13 @@ class DemoLoop:
             self._step(
                 t_handled + dt.timedelta(days=1),
                 lambda: contacts.callback_attempt_record(
-                    feedback=self._fresh(feedback), actor=agent, outcome="no_answer", comment="无人接听"
+                    feedback=feedback, actor=agent, outcome="no_answer", comment="无人接听"
                 ),
             )
         self._step(
             t_handled + dt.timedelta(days=1, hours=3),
             lambda: contacts.callback_attempt_record(
-                feedback=self._fresh(feedback),
+                feedback=feedback,
                 actor=agent,
                 outcome="reached",
                 satisfaction=satisfaction,
@@ -263,90 +247,92 @@ class DemoLoop:
             return True
         t_effect = done_long + dt.timedelta(days=2)
         rework = index % 9 == 4
-        if not self._step(
+        if not self._verify_effect(
+            capa,
             t_effect,
-            lambda: capa_services.effect_verification_record(
-                capa=fresh_capa(),
-                actor=quality,
-                expected_version=fresh_capa().version,
-                method=EffectVerification.Method.BOTH,
-                result=EffectVerification.Result.NEEDS_WORK
-                if rework
-                else EffectVerification.Result.EFFECTIVE,
-                note="同批次返修率仍偏高，需进一步优化。"
-                if rework
-                else "回访客户故障未再出现，内部可靠性测试通过。",
-            ),
+            EffectVerification.Method.BOTH,
+            EffectVerification.Result.NEEDS_WORK if rework else EffectVerification.Result.EFFECTIVE,
+            "同批次返修率仍偏高，需进一步优化。" if rework else "回访客户故障未再出现，内部可靠性测试通过。",
         ):
             return True
         if rework:
             t_round = t_effect + dt.timedelta(days=1)
-
-            def second_round():
-                capa_services.measure_add(
-                    capa=fresh_capa(),
+            if not self._step(
+                t_round,
+                lambda: capa_services.measure_add(
+                    capa=capa,
                     actor=member,
                     kind=Measure.Kind.LONG_TERM,
                     description="扩大改进范围至同平台其他型号，并增加来料抽检比例。",
                     owner=member,
                     planned_date=(t_round + dt.timedelta(days=4)).date(),
-                )
-
-            if not self._step(t_round, second_round):
-                return True
-            if not self._step(
-                t_round + dt.timedelta(hours=4),
-                lambda: capa_services.capa_submit(
-                    capa=fresh_capa(), actor=head, expected_version=fresh_capa().version
                 ),
             ):
                 return True
-            if not self._step(
-                t_round + dt.timedelta(hours=6),
-                lambda: capa_services.capa_review(
-                    capa=fresh_capa(),
-                    actor=quality,
-                    expected_version=fresh_capa().version,
-                    decision=CapaReview.Decision.ACCEPTED,
-                ),
+            if not self._submit_and_accept(
+                capa, head, t_round + dt.timedelta(hours=4), t_round + dt.timedelta(hours=6)
             ):
                 return True
-            newest = fresh_capa().measures.order_by("-id").first()
+            newest = capa.measures.order_by("-id").first()
             if not self._complete(newest, member, t_round + dt.timedelta(days=4)):
                 return True
             t_effect = t_round + dt.timedelta(days=6)
-            if not self._step(
+            if not self._verify_effect(
+                capa,
                 t_effect,
-                lambda: capa_services.effect_verification_record(
-                    capa=fresh_capa(),
-                    actor=quality,
-                    expected_version=fresh_capa().version,
-                    method=EffectVerification.Method.INTERNAL_TEST,
-                    result=EffectVerification.Result.EFFECTIVE,
-                    note="第二轮措施后复测通过。",
-                ),
+                EffectVerification.Method.INTERNAL_TEST,
+                EffectVerification.Result.EFFECTIVE,
+                "第二轮措施后复测通过。",
             ):
                 return True
         self._step(
             t_effect + dt.timedelta(hours=2),
-            lambda: lifecycle.feedback_close_resolved(
-                feedback=self._fresh(feedback),
-                actor=quality,
-                expected_version=self._fresh(feedback).version,
-                note="措施验证有效，客户已回访。",
+            lambda: self._on_feedback(
+                lifecycle.feedback_close_resolved, feedback, actor=quality, note="措施验证有效，客户已回访。"
             ),
         )
         return True
 
-    def _complete(self, measure: Measure, owner: User, at: dt.datetime) -> bool:
+    def _submit_and_accept(
+        self, capa: Capa, head: User, submit_at: dt.datetime, accept_at: dt.datetime, comment: str = ""
+    ) -> bool:
+        """The head submits the form, the quality engineer accepts it."""
+        return self._step(
+            submit_at, lambda: self._on_capa(capa_services.capa_submit, capa, actor=head)
+        ) and self._step(
+            accept_at,
+            lambda: self._on_capa(
+                capa_services.capa_review,
+                capa,
+                actor=self.users["quality"],
+                decision=CapaReview.Decision.ACCEPTED,
+                comment=comment,
+            ),
+        )
+
+    def _verify_effect(self, capa: Capa, at: dt.datetime, method: str, result: str, note: str) -> bool:
         return self._step(
             at,
-            lambda: capa_services.measure_progress(
-                measure=Measure.objects.get(pk=measure.pk),
+            lambda: self._on_capa(
+                capa_services.effect_verification_record,
+                capa,
+                actor=self.users["quality"],
+                method=method,
+                result=result,
+                note=note,
+            ),
+        )
+
+    def _complete(self, measure: Measure, owner: User, at: dt.datetime) -> bool:
+        def complete():
+            fresh = Measure.objects.get(pk=measure.pk)
+            capa_services.measure_progress(
+                measure=fresh,
                 actor=owner,
-                expected_version=Measure.objects.get(pk=measure.pk).version,
+                expected_version=fresh.version,
                 progress_note="已完成。",
                 complete=True,
                 completed_date=timezone.localtime(at).date(),
-            ),
-        )
+            )
+
+        return self._step(at, complete)

@@ -6,6 +6,7 @@ from catalog.models import ProductModel
 
 from . import attachments as files
 from .models import Channel, CustomerRequest, Feedback
+from .services import REGISTRATION_FIELDS
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -83,19 +84,7 @@ class RegistrationForm(forms.ModelForm):
 
     class Meta:
         model = Feedback
-        fields = [
-            "customer_name",
-            "contact_phone",
-            "contact_email",
-            "product_model",
-            "serial_number",
-            "purchase_date",
-            "feedback_time",
-            "channel",
-            "channel_detail",
-            "description",
-            "customer_requests",
-        ]
+        fields = list(REGISTRATION_FIELDS)
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "channel": forms.Select,

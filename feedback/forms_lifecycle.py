@@ -23,6 +23,7 @@ from .models import (
     Severity,
     Verification,
 )
+from .selectors import verification_of
 
 
 class BootstrapMixin:
@@ -88,7 +89,7 @@ class VerificationForm(LifecycleForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        existing = Verification.objects.filter(feedback=self.feedback).first() if self.feedback else None
+        existing = verification_of(self.feedback) if self.feedback else None
         if existing is not None and not self.is_bound:
             for name in ("frequency", "methods", "usage_environment", "operating_steps", "verdict", "note"):
                 self.initial[name] = getattr(existing, name)
@@ -140,11 +141,6 @@ class EmergencyForm(LifecycleForm):
 
 
 # --- assignment ------------------------------------------------------------------------------------------------
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return str(obj)
-
-
 class AssignForm(LifecycleForm):
     """One row per active department: tick it, name its owner; one ticked department is the lead."""
 
@@ -161,11 +157,14 @@ class AssignForm(LifecycleForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        departments = list(Department.objects.filter(is_active=True).order_by("id"))
+        # Two queries for the whole table: the choices are listed from the rows read here (the querysets only
+        # validate what is posted), not read again per department.
         queryset = Department.objects.filter(is_active=True).order_by("id")
-        self.fields["departments"].queryset = queryset
-        self.fields["lead"].queryset = queryset
-        members: dict[int, list[int]] = {}
+        self.rows = list(queryset)
+        for name in ("departments", "lead"):
+            self.fields[name].queryset = queryset
+            self.fields[name].choices = [(d.pk, str(d)) for d in self.rows]
+        members: dict[int, list[User]] = {}
         for user in (
             User.objects.filter(
                 is_active=True, groups__name__in=[Role.DEPT_MEMBER, Role.DEPT_HEAD], department__isnull=False
@@ -173,17 +172,17 @@ class AssignForm(LifecycleForm):
             .distinct()
             .order_by("department_id", "id")
         ):
-            members.setdefault(user.department_id, []).append(user.pk)
-        self.rows = []
-        for department in departments:
-            name = f"owner_{department.pk}"
-            self.fields[name] = UserChoiceField(
+            members.setdefault(user.department_id, []).append(user)
+        for department in self.rows:
+            people = members.get(department.pk, [])
+            field = forms.ModelChoiceField(
                 label=_("Owner in %(department)s") % {"department": department},
-                queryset=User.objects.filter(pk__in=members.get(department.pk, [])).order_by("id"),
+                queryset=User.objects.filter(pk__in=[u.pk for u in people]).order_by("id"),
                 required=False,
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
-            self.rows.append(department)
+            field.choices = [("", field.empty_label), *((u.pk, str(u)) for u in people)]
+            self.fields[f"owner_{department.pk}"] = field
 
     def department_rows(self):
         """(department, its checkbox, its owner field, its lead radio) for the template's table."""

@@ -2,14 +2,14 @@
 and after — from django-simple-history's records, plus the files added. Constant number of queries."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import Feedback
+from .models import Attachment, Feedback
 
 HIDDEN_FIELDS = {"id", "version", "updated_at", "created_at", "registration_due_at"}
 
@@ -55,29 +55,33 @@ def _display(fld: models.Field, value, names: dict) -> str:
     return str(value)
 
 
-def _resolve_names(records: list, fields: list[models.Field]) -> dict:
-    """One query per related model referenced anywhere in the history."""
+def _resolve_names(feedback: Feedback, records: list, fields: list[models.Field]) -> dict:
+    """The names of the related objects the history refers to: those the feedback already holds (loaded with it),
+    then one query per related model for the others (earlier values)."""
+    names = {}
     wanted: dict[type, set] = {}
     for fld in fields:
-        if isinstance(fld, models.ForeignKey):
-            ids = {getattr(r, fld.attname) for r in records} - {None}
-            if ids:
-                wanted.setdefault(fld.related_model, set()).update(ids)
-    names = {}
+        if not isinstance(fld, models.ForeignKey):
+            continue
+        if fld.is_cached(feedback) and (current := getattr(feedback, fld.name)) is not None:
+            names[(fld.related_model, current.pk)] = str(current)
+        ids = {getattr(r, fld.attname) for r in records} - {None}
+        wanted.setdefault(fld.related_model, set()).update(ids)
     for model, ids in wanted.items():
-        qs = model.objects.filter(pk__in=ids)
-        if model is apps.get_model("catalog", "ProductModel"):
-            qs = qs.select_related("line")
-        for obj in qs:
-            names[(model, obj.pk)] = str(obj)
+        missing = {pk for pk in ids if (model, pk) not in names}
+        if missing:
+            for obj in model.objects.filter(pk__in=missing):
+                names[(model, obj.pk)] = str(obj)
     return names
 
 
-def feedback_history(feedback: Feedback) -> list[HistoryLine]:
-    """Newest first."""
+def feedback_history(
+    feedback: Feedback, *, attachments: Iterable[Attachment] | None = None
+) -> list[HistoryLine]:
+    """Newest first. ``attachments``: the feedback's attachments with their uploaders, when the caller has them."""
     records = list(feedback.history.select_related("history_user").order_by("history_date", "history_id"))
     fields = _tracked_fields()
-    names = _resolve_names(records, fields)
+    names = _resolve_names(feedback, records, fields)
     lines: list[HistoryLine] = []
     previous = None
     for record in records:
@@ -102,7 +106,9 @@ def feedback_history(feedback: Feedback) -> list[HistoryLine]:
         if line.changes or line.reason or previous is None:
             lines.append(line)
         previous = record
-    for attachment in feedback.attachments.select_related("uploaded_by"):
+    if attachments is None:
+        attachments = feedback.attachments.select_related("uploaded_by")
+    for attachment in attachments:
         lines.append(
             HistoryLine(
                 at=attachment.uploaded_at,

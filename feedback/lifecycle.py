@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,8 +29,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Department, User
 from accounts.roles import Role
 from catalog.models import FaultPhenomenon
-from corrective_actions.models import Capa, CapaStatus, Measure
+from corrective_actions.models import Capa, CapaStatus
 from corrective_actions.notices import department_heads, quality_recipients, send_notice, users_with_role
+from corrective_actions.selectors import OPEN_MEASURE_STATES
 from sla import services as sla
 from sla.models import ClockKind
 
@@ -48,6 +49,8 @@ from .models import (
     Status,
     Verification,
 )
+from .selectors import CAPA_MEASURES, callback_of, feedback_visible_to, verification_of
+from .services import attachments_add, raise_field_errors
 from .workflow import CLOSE_FROM, feedback_save, feedback_transition, lock_feedback
 
 VERIFY_STATUSES = frozenset({Status.REGISTERED, Status.VERIFIED})
@@ -66,7 +69,7 @@ def in_assigned_department(user: User, feedback: Feedback) -> bool:
     return (
         bool(user.department_id)
         and user.has_perm("feedback.view_department_feedback")
-        and Assignment.objects.filter(feedback=feedback, department_id=user.department_id).exists()
+        and any(a.department_id == user.department_id for a in feedback.assignments.all())
     )
 
 
@@ -121,8 +124,7 @@ def why_not_emergency(user: User, feedback: Feedback) -> str | None:
 def assignment_problems(feedback: Feedback) -> list[str]:
     """What must be done before a feedback can be assigned, each named."""
     problems = []
-    verification = Verification.objects.filter(feedback=feedback).first()
-    if verification is None:
+    if verification_of(feedback) is None:
         problems.append(_("Record the verification first."))
     if not feedback.category:
         problems.append(_("Classify the feedback first."))
@@ -171,26 +173,6 @@ def why_not_close(user: User, feedback: Feedback, reason: str) -> str | None:
     return None
 
 
-# --- helpers --------------------------------------------------------------------------------------
-def _detail_url(feedback: Feedback) -> str:
-    try:
-        return feedback.get_absolute_url()
-    except Exception:  # the detail page's URL is the registration work's; never break a save over a link
-        return ""
-
-
-def _add_evidence(feedback: Feedback, actor: User, uploads: Iterable[File], purpose: str) -> list[Attachment]:
-    from .services import attachment_add
-
-    added = []
-    for upload in uploads:
-        try:
-            added.append(attachment_add(feedback=feedback, actor=actor, upload=upload, purpose=purpose))
-        except ValidationError as exc:
-            raise DomainError(" ".join(exc.messages), field_errors={"files": exc.messages}) from exc
-    return added
-
-
 # --- verification, classification, grading --------------------------------------------------------
 @transaction.atomic
 def feedback_verify(
@@ -219,8 +201,7 @@ def feedback_verify(
     methods = list(dict.fromkeys(methods or []))
     if not methods or any(m not in Verification.Method.values for m in methods):
         errors["methods"] = [_("Say how the problem was confirmed (phone, video, photos, physical unit).")]
-    if errors:
-        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    raise_field_errors(errors)
     now = timezone.now()
     verification = Verification.objects.filter(feedback=locked).first() or Verification(
         feedback=locked, verified_by=actor
@@ -237,7 +218,7 @@ def feedback_verify(
     verification._history_user = actor
     verification.full_clean()
     verification.save()
-    _add_evidence(locked, actor, uploads, Attachment.Purpose.VERIFICATION)
+    attachments_add(feedback=locked, actor=actor, uploads=uploads, purpose=Attachment.Purpose.VERIFICATION)
     reason = _("Verification recorded: %(verdict)s") % {"verdict": verification.get_verdict_display()}
     if first:
         locked = feedback_transition(
@@ -284,8 +265,7 @@ def feedback_classify(
             errors["fault_phenomenon"] = [_("This fault phenomenon is no longer in the catalogue.")]
         elif fault_phenomenon.line_id not in (None, line_id):
             errors["fault_phenomenon"] = [_("This fault phenomenon belongs to another product line.")]
-    if errors:
-        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    raise_field_errors(errors)
     locked.category = category
     locked.fault_phenomenon = fault_phenomenon
     if not locked.quality_owner_id:
@@ -333,7 +313,7 @@ def feedback_grade(*, feedback: Feedback, actor: User, expected_version: int, se
                 "model": str(locked.product_model or ""),
                 "description": locked.description,
             },
-            url=_detail_url(locked),
+            url=locked.get_absolute_url(),
             feedback=locked,
             urgent=True,
             dedup_key=f"emergency:{locked.pk}",
@@ -410,8 +390,7 @@ def feedback_assign(
             )
     if owners and (lead is None or lead not in owners):
         errors["lead"] = [_("Choose the lead department among the responsible departments.")]
-    if errors:
-        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
+    raise_field_errors(errors)
     now = timezone.now()
     assignments = []
     for department, owner in sorted(owners.items(), key=lambda item: (item[0] != lead, item[0].pk)):
@@ -436,7 +415,7 @@ def feedback_assign(
         changes={"quality_owner": locked.quality_owner or actor},
     )
     sla.clock_start(feedback=locked, kind=ClockKind.CAPA_FORM, start=now)
-    url = _detail_url(locked)
+    url = locked.get_absolute_url()
     subject = gettext_lazy("%(number)s assigned to %(departments)s (lead: %(lead)s)")
     body = gettext_lazy("Owners: %(owners)s. Customer's words: %(description)s")
     params = {
@@ -562,14 +541,16 @@ def feedbacks_capa_effective(*, capa: Capa, actor: User, at: dt.datetime) -> Non
 
 # --- closing --------------------------------------------------------------------------------------
 def close_resolved_problems(feedback: Feedback) -> list[str]:
-    """DOMAIN step 11: what keeps the feedback from being closed as resolved, each reason named."""
+    """DOMAIN step 11: what keeps the feedback from being closed as resolved, each reason named. Reads the CAPA
+    form's measures and the callback's attempts through the feedback (no query when they came with it)."""
+    prefetch_related_objects([feedback], CAPA_MEASURES)
     problems: list[str] = []
     capa = feedback.capa
     if capa is None:
         problems.append(_("No CAPA form resolves this feedback."))
     else:
-        open_measures = list(
-            capa.measures.filter(state__in=(Measure.State.PLANNED, Measure.State.IN_PROGRESS)).order_by("id")
+        open_measures = sorted(
+            (m for m in capa.measures.all() if m.state in OPEN_MEASURE_STATES), key=lambda m: m.pk
         )
         if open_measures:
             problems.append(
@@ -581,7 +562,7 @@ def close_resolved_problems(feedback: Feedback) -> list[str]:
                 _("The CAPA form %(capa)s is not verified effective (it is “%(status)s”).")
                 % {"capa": capa.number, "status": capa.get_status_display()}
             )
-    callback = Callback.objects.filter(feedback=feedback).first()
+    callback = callback_of(feedback)
     if callback is None:
         problems.append(
             _("The satisfaction callback has not been made: the customer's problem is not handled yet.")
@@ -589,23 +570,15 @@ def close_resolved_problems(feedback: Feedback) -> list[str]:
     elif callback.state == Callback.State.OPEN:
         problems.append(
             _("The satisfaction callback is not recorded yet (%(n)s attempts so far).")
-            % {"n": callback.attempts.count()}
+            % {"n": len(callback.attempts.all())}
         )
     return problems
 
 
-def _stop_running_clocks(feedback: Feedback, at: dt.datetime) -> None:
-    """Closing stops whatever still runs on the record (met or missed for good)."""
-    sla.clock_stop_all(feedback=feedback, at=at)
-
-
-def _end_open_pause(feedback: Feedback, actor: User, at: dt.datetime) -> None:
-    Pause.objects.filter(feedback=feedback, ended_at__isnull=True).update(ended_at=at, ended_by=actor)
-
-
 def _close(feedback: Feedback, *, actor: User, reason: str, note: str, history: str, **changes) -> Feedback:
+    """Close, ending an open waiting period; whatever still runs on the record stops (met or missed for good)."""
     now = timezone.now()
-    _end_open_pause(feedback, actor, now)
+    Pause.objects.filter(feedback=feedback, ended_at__isnull=True).update(ended_at=now, ended_by=actor)
     closed = feedback_transition(
         feedback=feedback,
         to_status=Status.CLOSED,
@@ -620,7 +593,7 @@ def _close(feedback: Feedback, *, actor: User, reason: str, note: str, history: 
             **changes,
         },
     )
-    _stop_running_clocks(closed, now)
+    sla.clock_stop_all(feedback=closed, at=now)
     return closed
 
 
@@ -647,7 +620,7 @@ def feedback_close_resolved(
 
 def not_confirmed_problems(feedback: Feedback) -> list[str]:
     problems = []
-    verification = Verification.objects.filter(feedback=feedback).first()
+    verification = verification_of(feedback)
     if verification is None:
         problems.append(_("The verification has not been recorded."))
         return problems
@@ -694,8 +667,6 @@ def feedback_close_duplicate(
     *, feedback: Feedback, actor: User, expected_version: int, original_number: str, note: str
 ) -> Feedback:
     """A duplicate closes with a link to the original: another feedback the actor can see, not voided."""
-    from .selectors import feedback_visible_to
-
     locked = lock_feedback(feedback, expected_version=expected_version)
     _ensure(why_not_close(actor, locked, CloseReason.DUPLICATE))
     if locked.capa_id:
@@ -737,42 +708,3 @@ def feedback_close_duplicate(
         % {"original": original.number, "note": note},
         duplicate_of=original,
     )
-
-
-# --- what a user may do now (the panel's buttons) -------------------------------------------------
-def lifecycle_actions(user: User, feedback: Feedback) -> dict[str, bool]:
-    """Which lifecycle actions ``user`` may take on ``feedback`` now. The services check again on submit."""
-    from .contacts import why_not_callback_attempt, why_not_contact
-
-    try:
-        verification = feedback.verification
-    except Verification.DoesNotExist:
-        verification = None
-    open_pause = any(p.ended_at is None for p in feedback.pauses.all())
-    actions = {
-        "verify": why_not_verify(user, feedback) is None,
-        "classify": why_not_classify(user, feedback) is None,
-        "emergency": why_not_emergency(user, feedback) is None,
-        "assign": why_not_assign(user, feedback) is None and not assignment_problems(feedback),
-        "pause_start": why_not_pause(user, feedback) is None and not open_pause,
-        "pause_end": why_not_pause(user, feedback) is None and open_pause,
-        "contact": why_not_contact(user, feedback) is None,
-        "callback_attempt": why_not_callback_attempt(user, feedback) is None,
-        "close_not_confirmed": why_not_close(user, feedback, CloseReason.NOT_CONFIRMED) is None
-        and verification is not None
-        and verification.verdict != Verification.Verdict.CONFIRMED,
-        "close_duplicate": why_not_close(user, feedback, CloseReason.DUPLICATE) is None
-        and not feedback.capa_id,
-        "close_resolved": why_not_close(user, feedback, CloseReason.RESOLVED) is None,
-        "capa_create": False,
-        "capa_link": False,
-    }
-    if feedback.status == Status.ASSIGNED and not feedback.capa_id:
-        lead = next((a for a in feedback.assignments.all() if a.is_lead), None)
-        actions["capa_create"] = (
-            lead is not None
-            and user.has_perm("corrective_actions.write_capa")
-            and user.department_id == lead.department_id
-        )
-        actions["capa_link"] = is_quality(user)
-    return actions

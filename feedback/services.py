@@ -17,7 +17,8 @@ from sla.models import ClockKind
 from workcalendar.calendar import end_of_nth_working_day
 
 from . import attachments as files
-from .models import Attachment, CustomerRequest, Feedback, Status
+from .errors import DomainError
+from .models import Attachment, CustomerRequest, Feedback, Status, StoredFile
 from .numbering import next_number
 from .validators import normalize_phone
 from .workflow import feedback_save, feedback_transition, lock_feedback
@@ -128,6 +129,13 @@ def registration_check(
 def _raise_if(errors: dict[str, list[str]]) -> None:
     if errors:
         raise ValidationError(errors)
+
+
+def raise_field_errors(errors: dict[str, list[str]]) -> None:
+    """Refuse a lifecycle action with every field error at once: a DomainError whose message lists them all, and
+    ``field_errors`` for the form."""
+    if errors:
+        raise DomainError(" ".join(m for ms in errors.values() for m in ms), field_errors=errors)
 
 
 # --- services ---------------------------------------------------------------------------------------------------
@@ -261,18 +269,36 @@ def attachment_add(
     at: dt.datetime | None = None,
 ) -> Attachment:
     """Store ``upload`` for ``feedback`` after checking its type from its content and its size."""
-    detected = files.detect(upload)
-    attachment = Attachment(
-        feedback=feedback,
-        purpose=purpose,
-        original_name=upload.name.rsplit("/", 1)[-1][:255],
-        content_type=detected.content_type,
-        kind=detected.kind,
-        size=upload.size,
-        uploaded_by=actor,
-        uploaded_at=at or timezone.now(),
+    return stored_file_save(
+        Attachment(feedback=feedback, purpose=purpose, uploaded_by=actor, uploaded_at=at or timezone.now()),
+        upload,
     )
+
+
+def attachments_add(
+    *, feedback: Feedback, actor: User, uploads: Iterable[File], purpose: str
+) -> list[Attachment]:
+    """``attachment_add`` for each upload of a lifecycle action: a refused file refuses the action (DomainError
+    naming the file, on the form's ``files`` field)."""
+    added = []
+    for upload in uploads:
+        try:
+            added.append(attachment_add(feedback=feedback, actor=actor, upload=upload, purpose=purpose))
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field_errors={"files": exc.messages}) from exc
+    return added
+
+
+def stored_file_save(stored: StoredFile, upload: File) -> StoredFile:
+    """Fill in and save ``stored`` (a feedback's or a CAPA form's file, its owner fields set) from ``upload``,
+    whose type is read from its content and whose size is checked (feedback.attachments.detect: ValidationError
+    naming the file)."""
+    detected = files.detect(upload)
+    stored.original_name = upload.name.rsplit("/", 1)[-1][:255]
+    stored.content_type = detected.content_type
+    stored.kind = detected.kind
+    stored.size = upload.size
     upload.seek(0)
-    attachment.file.save(attachment.original_name, upload, save=False)
-    attachment.save()
-    return attachment
+    stored.file.save(stored.original_name, upload, save=False)
+    stored.save()
+    return stored

@@ -17,8 +17,8 @@ from .errors import DomainError
 from .filters import FeedbackFilter
 from .forms import RegistrationForm, VoidForm
 from .history import feedback_history
-from .models import CustomerRequest, Feedback, Status
-from .selectors import feedback_get_visible, feedback_list_rows, feedback_visible_to
+from .models import CustomerRequest, Feedback, Status, StoredFile
+from .selectors import feedback_get_for_detail, feedback_get_visible, feedback_list_rows, feedback_visible_to
 
 PAGE_SIZE = 25
 
@@ -43,25 +43,13 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
-    feedback = feedback_get_visible(request.user, number)
-    feedback = (
-        Feedback.objects.select_related(
-            "product_model__line",
-            "registered_by",
-            "cs_owner",
-            "quality_owner",
-            "fault_phenomenon",
-            "voided_by",
-        )
-        .prefetch_related("attachments")
-        .get(pk=feedback.pk)
-    )
+    feedback = feedback_get_for_detail(request.user, number)
     labels = dict(CustomerRequest.choices)
     context = {
         "feedback": feedback,
         "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
         "clocks": clocks_for(feedback),
-        "history": feedback_history(feedback),
+        "history": feedback_history(feedback, attachments=feedback.attachments.all()),
         "can_edit": services.can_edit_registration(request.user, feedback),
         "can_void": services.can_void(request.user, feedback),
         "void_form": VoidForm(initial={"version": feedback.version}),
@@ -208,12 +196,17 @@ def feedback_void(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, number: str, attachment_id: str) -> FileResponse:
     feedback = feedback_get_visible(request.user, number)
-    attachment = get_object_or_404(feedback.attachments, pk=attachment_id)
+    return stored_file_response(request, get_object_or_404(feedback.attachments, pk=attachment_id))
+
+
+def stored_file_response(request: HttpRequest, stored: StoredFile) -> FileResponse:
+    """An uploaded file (a feedback's or a CAPA form's): shown in the browser when it can (images, video, audio,
+    PDF) unless ``?download=1``, downloaded otherwise; kept in the user's own browser cache only."""
     response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=attachment.kind not in files.INLINE_KINDS or request.GET.get("download") == "1",
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        stored.file.open("rb"),
+        as_attachment=stored.kind not in files.INLINE_KINDS or request.GET.get("download") == "1",
+        filename=stored.original_name,
+        content_type=stored.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"

@@ -26,7 +26,7 @@ from . import contacts, lifecycle
 from . import forms_lifecycle as lf
 from .errors import DomainError, StaleError
 from .models import CloseReason, Feedback, Status
-from .selectors import feedback_get_visible
+from .selectors import feedback_get_for_detail, feedback_get_visible, open_pause
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ def _why_not_pause_end(user, feedback):
     reason = lifecycle.why_not_pause(user, feedback)
     if reason:
         return reason
-    if not feedback.pauses.filter(ended_at__isnull=True).exists():
+    if open_pause(feedback) is None:
         return _("%(number)s is not waiting.") % {"number": feedback.number}
     return None
 
@@ -213,7 +213,7 @@ def _why_not_pause_start(user, feedback):
     reason = lifecycle.why_not_pause(user, feedback)
     if reason:
         return reason
-    if feedback.pauses.filter(ended_at__isnull=True).exists():
+    if open_pause(feedback) is not None:
         return _("%(number)s is already waiting.") % {"number": feedback.number}
     return None
 
@@ -391,5 +391,5 @@ def lifecycle_action(request: HttpRequest, number: str, action: str) -> HttpResp
 @login_required
 def lifecycle_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The panel alone (htmx refresh)."""
-    feedback = feedback_get_visible(request.user, number)
+    feedback = feedback_get_for_detail(request.user, number)
     return render(request, "feedback/lifecycle/panel.html", {"feedback": feedback})

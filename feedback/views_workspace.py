@@ -36,6 +36,8 @@ from corrective_actions.selectors import (
     measure_rates_by_department,
     measures_of,
 )
+from sla.models import ClockKind, Outcome, SlaClock
+from sla.selectors import clocks_by_feedback
 
 from .models import CommunicationLog, Feedback, Severity, Status, Verification
 from .selectors import feedback_visible_to
@@ -62,7 +64,7 @@ class Section:
 
 
 def _feedback_section(key, title, qs: QuerySet[Feedback], *, more_status: str = "") -> Section:
-    qs = qs.select_related("product_model", "cs_owner", "capa").order_by("feedback_time", "id")
+    qs = qs.order_by("feedback_time", "id")
     rows = list(qs[: LIMIT + 1])
     more = f"{reverse('feedback:list')}?status={more_status}" if more_status else ""
     return Section(key, title, "feedback", rows[:LIMIT], total=len(rows), more_url=more)
@@ -75,8 +77,6 @@ def _capa_section(key, title, qs) -> Section:
 
 def _attach_clocks(sections: list[Section]) -> None:
     """One query for the deadlines of every feedback (and CAPA's feedback) on the page."""
-    from sla.selectors import clocks_by_feedback
-
     ids = set()
     for section in sections:
         for row in section.rows:
@@ -190,7 +190,7 @@ def _department(user, visible: QuerySet[Feedback]) -> list[Section]:
         _capa_section(
             "capa_write",
             _("CAPA forms to approve and submit") if is_head else _("CAPA forms to write"),
-            capas.annotate(n_measures=Count("measures")).select_related("lead_department"),
+            capas,
         ),
         Section("measures", _("My measures"), "measure"),
         _feedback_section(
@@ -206,9 +206,7 @@ def _department(user, visible: QuerySet[Feedback]) -> list[Section]:
     return sections
 
 
-def _management_dashboard(user) -> dict:
-    from sla.models import Outcome, SlaClock
-
+def _management_dashboard() -> dict:
     now = timezone.now()
     by_status = dict(
         Feedback.objects.filter(status__in=OPEN_STATUSES)
@@ -222,8 +220,6 @@ def _management_dashboard(user) -> dict:
         .annotate(n=Count("id"))
         .order_by()
     )
-    from sla.models import ClockKind
-
     capa_counts = capa_overview_counts()
     return {
         "open_by_status": [(Status(s).label, by_status.get(s, 0), s) for s in OPEN_STATUSES],
@@ -266,7 +262,7 @@ def home(request: HttpRequest) -> HttpResponse:
     all_sections = [s for _title, sections in groups for s in sections]
     dashboard = None
     if user.has_role(Role.MANAGEMENT):
-        dashboard = _management_dashboard(user)
+        dashboard = _management_dashboard()
         urgent = _feedback_section(
             "urgent_all",
             _("Level Ⅲ open"),

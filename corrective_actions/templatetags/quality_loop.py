@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
+from corrective_actions import rules
 from corrective_actions.models import CapaStatus, Measure
 from corrective_actions.selectors import capa_rates, capa_visible_to
 
@@ -31,19 +32,16 @@ BUTTONS = (
 
 @register.simple_tag
 def lifecycle_state(feedback, user) -> dict:
-    """Everything the panel shows for ``feedback`` and what ``user`` may do on it now (a few queries)."""
-    from feedback.lifecycle import close_resolved_problems, lifecycle_actions
-    from feedback.models import Callback, Verification
+    """Everything the panel shows for ``feedback`` and what ``user`` may do on it now. A feedback read with
+    ``feedback.selectors.feedback_get_for_detail`` brings its relations along: a few queries in all, the same
+    for every action asked about and for any number of contacts, attempts or measures."""
+    from feedback.lifecycle import close_resolved_problems
+    from feedback.models import Verification
+    from feedback.selectors import callback_of, verification_of
     from feedback.views_lifecycle import ACTIONS
 
-    try:
-        verification = Verification.objects.select_related("verified_by").get(feedback=feedback)
-    except Verification.DoesNotExist:
-        verification = None
-    try:
-        callback = Callback.objects.select_related("closed_by").get(feedback=feedback)
-    except Callback.DoesNotExist:
-        callback = None
+    verification = verification_of(feedback)
+    callback = callback_of(feedback)
     buttons = []
     for name, icon, style in BUTTONS:
         if ACTIONS[name].why_not(user, feedback) is None:
@@ -58,29 +56,26 @@ def lifecycle_state(feedback, user) -> dict:
                     "url": reverse(f"feedback:{name}", kwargs={"number": feedback.number}),
                 }
             )
-    actions = lifecycle_actions(user, feedback)
     capa = feedback.capa
     state = {
         "buttons": buttons,
-        "can_create_capa": actions["capa_create"],
+        "can_create_capa": rules.can_create(user, feedback),
         "verification": verification,
         "verification_methods": [
             Verification.Method(m).label for m in (verification.methods if verification else [])
         ],
-        "assignments": list(feedback.assignments.select_related("department", "owner", "assigned_by")),
-        "pauses": list(feedback.pauses.select_related("started_by", "ended_by")),
-        "contacts": list(feedback.communications.select_related("created_by")),
+        "assignments": feedback.assignments.all(),
+        "pauses": feedback.pauses.all(),
+        "contacts": feedback.communications.all(),
         "callback": callback,
-        "attempts": list(callback.attempts.select_related("created_by")) if callback else [],
+        "attempts": callback.attempts.all() if callback else [],
         "duplicates": list(feedback.duplicates.only("number")),
         "capa": capa,
         "capa_visible": bool(capa) and capa_visible_to(user).filter(pk=capa.pk).exists(),
         "close_problems": [],
     }
     if capa is not None:
-        state["measures"] = list(
-            capa.measures.select_related("owner").order_by("round", "kind", "planned_date", "id")
-        )
+        state["measures"] = capa.measures.all()
         state["rates"] = capa_rates(capa)
     if user.has_perm("feedback.close_feedback") and feedback.status in ("in_progress", "pending_close"):
         state["close_problems"] = close_resolved_problems(feedback)

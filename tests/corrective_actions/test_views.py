@@ -5,12 +5,16 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
+from corrective_actions import services as capa_services
 from corrective_actions.models import CapaAttachment, CapaStatus, Measure
 from tests.corrective_actions.factories import Loop, today
+from tests.factories import FeedbackFactory
 from tests.files import exe_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -313,3 +317,34 @@ def test_quality_links_a_second_feedback_from_the_capa_page(loop, users, departm
     assert second.feedback.capa == loop.capa
     page = as_user(loop.member).get(capa_url("detail", loop.capa))
     assert second.feedback.number.encode() in page.content
+
+
+def capa_page_queries(client, capa) -> int:
+    client.get(capa_url("detail", capa))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(capa_url("detail", capa))
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("role", [Role.QUALITY_ENGINEER, Role.DEPT_HEAD])
+def test_the_capa_page_costs_the_same_for_more_feedbacks_and_measures(users, departments, as_user, role):
+    small = Loop(users, departments).to_capa_in_progress()
+    large = Loop(users, departments)
+    large.to_assigned()
+    large.open_capa()
+    for n in range(4):
+        large.add_measure(Measure.Kind.LONG_TERM, description=f"长期措施 {n}")
+    for _ in range(2):
+        other = Loop(users, departments, FeedbackFactory(registered_by=users[Role.CS_AGENT]))
+        other.to_assigned()
+        capa_services.capa_link_feedback(capa=large.capa, feedback=other.feedback, actor=large.qe)
+    large.add_measure(Measure.Kind.SHORT_TERM)
+    large.submit()
+    large.review()
+    client = as_user(users[role])
+
+    cost = capa_page_queries(client, small.capa)
+
+    assert capa_page_queries(client, large.capa) == cost
+    assert cost <= 17

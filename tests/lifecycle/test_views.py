@@ -1,16 +1,24 @@
 """The quality loop's pages through HTTP, as each role uses them: what a user may not see is a 404, what a user
 may not do now is refused with the reason, a stale form is refused and not applied."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
-from feedback.models import Assignment, Feedback, Status, Verification
+from corrective_actions.models import Measure
+from feedback import contacts, lifecycle
+from feedback.models import Assignment, Callback, CallbackAttempt, Feedback, Status, Verification
 from tests.corrective_actions.factories import Loop
-from tests.factories import FeedbackFactory
+from tests.factories import DepartmentFactory, FeedbackFactory, UserFactory
+from tests.files import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -255,3 +263,76 @@ def test_the_panel_renders_for_every_role_at_every_stage(loop, users, as_user, r
     else:  # customer service sees the CAPA summary, not a link to a page they may not open
         assert loop.capa.number.encode() in response.content
         assert b'data-testid="capa-link"' not in response.content
+
+
+# --- cost of the pages ---------------------------------------------------------------------------------------------
+def queries_for(client, url) -> int:
+    client.get(url)  # the first request of a session warms caches that later ones do not pay for
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def loaded_with(loop, *, extra: int):
+    """A feedback whose CAPA form is executed and whose callback is open, with ``extra`` measures beyond the two
+    first, and as many contacts (each with a photo), waiting periods and failed calls (each on another day)."""
+    loop.to_assigned()
+    loop.open_capa()
+    loop.short = loop.add_measure(Measure.Kind.SHORT_TERM)
+    loop.add_measure(Measure.Kind.LONG_TERM)
+    for n in range(extra):
+        loop.add_measure(Measure.Kind.LONG_TERM, description=f"追加长期措施 {n}")
+    loop.submit()
+    loop.review()
+    loop.complete(loop.short)
+    now = timezone.now()
+    Callback.objects.filter(feedback=loop.feedback).update(opened_at=now - dt.timedelta(days=extra + 1))
+    for n in range(extra):
+        photo = SimpleUploadedFile(f"现场{n}.png", png_bytes(), content_type="image/png")
+        contacts.contact_log_add(
+            feedback=loop.feedback, actor=loop.agent, content=f"第{n}次沟通", uploads=[photo]
+        )
+        loop.reload()
+        lifecycle.pause_start(
+            feedback=loop.feedback,
+            actor=loop.agent,
+            expected_version=loop.feedback.version,
+            reason="waiting_parts",
+        )
+        loop.reload()
+        lifecycle.pause_end(feedback=loop.feedback, actor=loop.agent, expected_version=loop.feedback.version)
+        loop.reload()
+        loop.callback(outcome=CallbackAttempt.Outcome.NO_ANSWER, at=now - dt.timedelta(days=n))
+    return loop
+
+
+@pytest.mark.parametrize("role", [Role.QUALITY_ENGINEER, Role.CS_AGENT, Role.DEPT_MEMBER, Role.MANAGEMENT])
+def test_the_detail_page_costs_a_few_queries_however_much_hangs_on_the_feedback(
+    users, departments, as_user, role
+):
+    bare = loaded_with(Loop(users, departments), extra=1)
+    busy = loaded_with(Loop(users, departments, FeedbackFactory(registered_by=users[Role.CS_AGENT])), extra=4)
+    client = as_user(users[role])
+
+    cost = queries_for(client, bare.feedback.get_absolute_url())
+
+    assert queries_for(client, busy.feedback.get_absolute_url()) == cost
+    assert queries_for(client, url("lifecycle_panel", busy.feedback)) <= cost
+    # a dozen for the page (the record with its relations, deadlines, history, CAPA rates…), the rest is the layout's
+    assert cost <= 20
+
+
+def test_the_assignment_page_costs_the_same_for_more_departments(loop, users, as_user):
+    loop.verify()
+    loop.classify()
+    loop.grade()
+    client = as_user(loop.qe)
+    cost = queries_for(client, url("assign", loop.feedback))
+    for code in ("hr", "it", "sales"):
+        UserFactory(role=Role.DEPT_MEMBER, department=DepartmentFactory(code=code, name=f"{code}部"))
+
+    page = client.get(url("assign", loop.feedback))
+
+    assert b'data-testid="assign-row-sales"' in page.content
+    assert queries_for(client, url("assign", loop.feedback)) == cost
