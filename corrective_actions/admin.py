@@ -4,23 +4,9 @@ the department, keep every round and move the deadlines), and nothing is ever de
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from feedback.admin import ReadOnlyAdminMixin
+
 from .models import Capa, CapaAttachment, CapaReview, EffectVerification, Measure
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
 
 class MeasureInline(ReadOnlyAdminMixin, admin.TabularInline):

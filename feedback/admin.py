@@ -41,8 +41,3 @@ class FeedbackAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "feedback_time"
     list_select_related = ("product_model", "cs_owner")
     inlines = [AttachmentInline]
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
