@@ -17,6 +17,7 @@ class DepartmentAdmin(SimpleHistoryAdmin):
 class UserAdmin(BaseUserAdmin, SimpleHistoryAdmin):
     list_display = ("username", "name", "department", "email", "is_active")
     list_filter = ("department", "groups", "is_active")
+    list_select_related = ("department",)  # nullable: the admin's automatic select_related skips it
     search_fields = ("username", "name", "email", "phone")
     fieldsets = (
         *BaseUserAdmin.fieldsets,

@@ -22,3 +22,4 @@ class FaultPhenomenonAdmin(SimpleHistoryAdmin):
     list_display = ("name", "line", "is_active")
     list_filter = ("line", "is_active")
     search_fields = ("name",)
+    list_select_related = ("line",)  # nullable: the admin's automatic select_related skips it

@@ -9,7 +9,8 @@ Sending: ``email_outbox_flush()`` claims due rows with ``SELECT … FOR UPDATE S
 flushers never claim the same row, so they never send the same mail. The one window left: if the process dies
 after the mail server accepted a mail and before ``emailed_at`` is written (one UPDATE right after the send), the
 lease expires (EMAIL_CLAIM_LEASE) and the mail is sent again — at least once, never lost. A mail that fails is
-retried with a growing delay, at most EMAIL_MAX_ATTEMPTS times.
+retried with a growing delay, at most EMAIL_MAX_ATTEMPTS times; after the last failure it leaves the outbox
+(``email_due_at`` cleared, ``email_error`` kept).
 """
 
 from __future__ import annotations
@@ -222,11 +223,19 @@ def _send_one(notification: Notification, *, connection, now: dt.datetime) -> in
     try:
         message.send()
     except Exception as error:
-        logger.warning("e-mail for notification %s failed: %s", notification.pk, error)
+        # After the last attempt the row leaves the outbox (no e-mail due; the error stays for the admin), so that
+        # the mails given up on do not pile up in front of the due ones that every flush reads.
+        given_up = notification.email_attempts >= EMAIL_MAX_ATTEMPTS
+        logger.warning(
+            "e-mail for notification %s failed%s: %s",
+            notification.pk,
+            " for the last time, given up" if given_up else "",
+            error,
+        )
         Notification.objects.filter(pk=notification.pk).update(
             email_claimed_until=None,
             email_error=str(error)[:1000],
-            email_due_at=now + EMAIL_RETRY_DELAY * notification.email_attempts,
+            email_due_at=None if given_up else now + EMAIL_RETRY_DELAY * notification.email_attempts,
         )
         return 0
     Notification.objects.filter(pk=notification.pk).update(

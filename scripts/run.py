@@ -102,20 +102,16 @@ def choose_broker(run_dir: Path) -> tuple[str, dict, str]:
 def migrate_and_seed() -> str:
     """Migrate, then seed the demo data; returns seed_demo's output (the demo accounts) to show again later."""
     import django
-    from django.core.management import call_command, get_commands
+    from django.core.management import call_command
     from django.db import connections
 
     django.setup()
     say(f"database: {connections['default'].settings_dict['NAME']} ({connections['default'].vendor})")
     call_command("migrate", interactive=False, verbosity=1)
-    accounts = ""
-    if "seed_demo" in get_commands():
-        out = io.StringIO()
-        call_command("seed_demo", stdout=out)
-        accounts = out.getvalue()
-        say(accounts, "seed")
-    else:
-        say("seed_demo: command not available yet, no demo data")
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    accounts = out.getvalue()
+    say(accounts, "seed")
     connections.close_all()
     return accounts
 

@@ -23,15 +23,6 @@ def clocks_by_feedback(
     return result
 
 
-def attach_running_clocks(feedbacks: Iterable) -> list:
-    """Set ``feedback.running_clocks`` on each feedback of a page (one query for the page)."""
-    feedbacks = list(feedbacks)
-    by_feedback = clocks_by_feedback(f.pk for f in feedbacks)
-    for feedback in feedbacks:
-        feedback.running_clocks = by_feedback.get(feedback.pk, [])
-    return feedbacks
-
-
 def clocks_for(feedback) -> list[SlaClock]:
     """Every clock of one feedback, running and stopped, oldest first (the detail page's table)."""
     return list(

@@ -17,9 +17,10 @@ due Monday → 2 left: Friday and Monday; paused Saturday → 1 left). At the re
 *the resume day included if it is a working day*: resumed Friday 15:00 → due Monday again; resumed Saturday → the
 rest of Friday is given back as Monday, due Tuesday. A clock paused after its deadline stays overdue, unchanged.
 
-A change to the calendar recomputes every running working-day clock (``clocks_recompute``): clocks are grouped by
-how their deadline is computed (anchor date, working days, warning share), each group's deadline is computed once
-and written with one UPDATE, together with ``Feedback.registration_due_at`` for registration clocks.
+A change to the calendar recomputes the running working-day clocks (``clocks_recompute``): clocks are grouped by
+how their deadline is computed (anchor date, working days, warning share), each group's deadline is computed once,
+and only the groups whose clocks hold other values are written: one UPDATE per group, with
+``Feedback.registration_due_at`` of its registration clocks in the same transaction.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch
 from django.utils import timezone
@@ -46,33 +47,45 @@ SWEEP_BATCH = 200
 
 
 # --- computing the times ----------------------------------------------------------------------------------------
+# How a working-day clock's deadline is computed: every clock with the same key has the same schedule.
+ScheduleKey = tuple[dt.date, int, int | None, int]  # anchor_date, anchor_days, length_days, warn_percent
+SCHEDULE_KEY_FIELDS = ("anchor_date", "anchor_days", "length_days", "warn_percent")
+SCHEDULE_FIELDS = ("due_at", "warn_at", "provisional", "basis")
+
+
+def _working_schedule(calendar: WorkCalendar, key: ScheduleKey) -> dict:
+    """``{due_at, warn_at, provisional, basis}`` of a working-day clock computed as ``key`` says."""
+    anchor_date, anchor_days, length_days, warn_percent = key
+    deadline = calendar.deadline_after_date(anchor_date, anchor_days)
+    warn_days = (length_days or 0) * (100 - warn_percent) / 100
+    return {
+        "due_at": deadline.due,
+        "warn_at": calendar.working_time_before(deadline.due, warn_days),
+        "provisional": deadline.provisional,
+        "basis": deadline.basis_json(),
+    }
+
+
+def _key_filter(key: ScheduleKey) -> dict:
+    return dict(zip(SCHEDULE_KEY_FIELDS, key, strict=True))
+
+
 def _apply_working_schedule(clock: SlaClock, calendar: WorkCalendar) -> None:
-    deadline = calendar.deadline_after_date(clock.anchor_date, clock.anchor_days)
-    clock.due_at = deadline.due
-    clock.warn_at = _working_warn_at(calendar, deadline.due, clock.length_days, clock.warn_percent)
-    clock.provisional = deadline.provisional
-    clock.basis = deadline.basis_json()
+    key = tuple(getattr(clock, name) for name in SCHEDULE_KEY_FIELDS)
+    for name, value in _working_schedule(calendar, key).items():
+        setattr(clock, name, value)
 
 
-def _working_warn_at(
-    calendar: WorkCalendar, due: dt.datetime, length_days: int, warn_percent: int
-) -> dt.datetime:
-    return calendar.working_time_before(due, (length_days or 0) * (100 - warn_percent) / 100)
-
-
-def _schedule_new(clock: SlaClock, setting: SlaSetting, calendar: WorkCalendar) -> None:
+def _schedule_new(clock: SlaClock, setting: SlaSetting) -> None:
     start = clock.started_at
     clock.warn_percent = setting.warn_percent
     if clock.kind == ClockKind.MEASURE:
-        clock.due_at = end_of_day(clock.measure.planned_date)
-        span = max(clock.due_at - start, dt.timedelta(0))
-        clock.warn_at = start + span * setting.warn_percent / 100
-        clock.basis = {}
+        _schedule_measure(clock)
     elif setting.length_working_days:
         clock.length_days = setting.length_working_days
         clock.anchor_date = local_date(start)
         clock.anchor_days = setting.length_working_days
-        _apply_working_schedule(clock, calendar)
+        _apply_working_schedule(clock, get_calendar())
     else:
         hours = setting.length_hours or 24
         clock.length_hours = hours
@@ -84,6 +97,14 @@ def _schedule_new(clock: SlaClock, setting: SlaSetting, calendar: WorkCalendar) 
         clock.basis = {}
 
 
+def _schedule_measure(clock: SlaClock) -> None:
+    """Due at the end of the measure's planned date, due soon at ``warn_percent`` of the time from the start."""
+    clock.due_at = end_of_day(clock.measure.planned_date)
+    span = max(clock.due_at - clock.started_at, dt.timedelta(0))
+    clock.warn_at = clock.started_at + span * clock.warn_percent / 100
+    clock.basis = {}
+
+
 def _running(feedback, kind: str, measure=None) -> QuerySet[SlaClock]:
     qs = SlaClock.objects.filter(feedback=feedback, kind=kind, outcome=Outcome.RUNNING)
     return qs.filter(measure=measure) if measure is not None else qs.filter(measure__isnull=True)
@@ -93,12 +114,14 @@ def _is_pausable(clock: SlaClock) -> bool:
     return clock.kind in WORKING_DAY_KINDS and clock.anchor_date is not None
 
 
-def _sync_registration_due(clocks: list[SlaClock]) -> None:
+def _sync_registration_due(clock: SlaClock) -> None:
+    """The feedback's ``registration_due_at`` follows its registration clock (not written when already in step)."""
     from feedback.models import Feedback
 
-    for clock in clocks:
-        if clock.kind == ClockKind.REGISTRATION:
-            Feedback.objects.filter(pk=clock.feedback_id).update(registration_due_at=clock.due_at)
+    if clock.kind == ClockKind.REGISTRATION:
+        Feedback.objects.filter(pk=clock.feedback_id).exclude(registration_due_at=clock.due_at).update(
+            registration_due_at=clock.due_at
+        )
 
 
 # --- starting and stopping --------------------------------------------------------------------------------------
@@ -118,7 +141,7 @@ def clock_start(
         return existing
     start = start or timezone.now()
     clock = SlaClock(feedback=feedback, kind=kind, measure=measure, started_at=start)
-    _schedule_new(clock, SlaSetting.for_kind(kind), get_calendar())
+    _schedule_new(clock, SlaSetting.for_kind(kind))
     clock.full_clean(exclude=["feedback", "measure"], validate_constraints=False)
     try:
         with transaction.atomic():
@@ -129,7 +152,7 @@ def clock_start(
         _pause([clock], at=start, calendar=get_calendar())
         clock.save(update_fields=["paused_at", "remaining_days"])
     if kind == ClockKind.REGISTRATION:
-        _sync_registration_due([clock])
+        _sync_registration_due(clock)
         feedback.registration_due_at = clock.due_at
     return clock
 
@@ -189,10 +212,11 @@ def measure_clocks_replan(*, measure, at: dt.datetime | None = None) -> int:
     """The measure's planned date changed: move its running clocks' deadline (a later date may notify again)."""
     at = at or timezone.now()
     clocks = list(SlaClock.objects.select_for_update().filter(measure=measure, outcome=Outcome.RUNNING))
-    setting = SlaSetting.for_kind(ClockKind.MEASURE)
+    warn_percent = SlaSetting.for_kind(ClockKind.MEASURE).warn_percent
     for clock in clocks:
         clock.measure = measure
-        _schedule_new(clock, setting, get_calendar())
+        clock.warn_percent = warn_percent
+        _schedule_measure(clock)
         if clock.due_at + GRACE > at:
             clock.overdue_notified_at = None
         if clock.warn_at > at:
@@ -219,13 +243,15 @@ def _pause(clocks: list[SlaClock], *, at: dt.datetime, calendar: WorkCalendar) -
 def clocks_pause(*, feedback, at: dt.datetime | None = None) -> list[SlaClock]:
     """A waiting period starts: the running working-day clocks of ``feedback`` stand still."""
     at = at or timezone.now()
-    clocks = [
-        clock
-        for clock in SlaClock.objects.select_for_update().filter(
-            feedback=feedback, outcome=Outcome.RUNNING, paused_at__isnull=True, anchor_date__isnull=False
+    clocks = list(
+        SlaClock.objects.select_for_update().filter(
+            feedback=feedback,
+            kind__in=WORKING_DAY_KINDS,
+            outcome=Outcome.RUNNING,
+            paused_at__isnull=True,
+            anchor_date__isnull=False,
         )
-        if _is_pausable(clock)
-    ]
+    )
     _pause(clocks, at=at, calendar=get_calendar())
     SlaClock.objects.bulk_update(clocks, ["paused_at", "remaining_days"])
     return clocks
@@ -243,9 +269,8 @@ def clocks_resume(*, feedback, at: dt.datetime | None = None) -> list[SlaClock]:
     )
     for clock in clocks:
         if clock.remaining_days:
-            clock.anchor_date = local_date(at) - dt.timedelta(
-                days=1
-            )  # the resume day is the first day counted
+            # counted from the day before the resume day: the resume day is the first day counted
+            clock.anchor_date = local_date(at) - dt.timedelta(days=1)
             clock.anchor_days = clock.remaining_days
             _apply_working_schedule(clock, calendar)
         clock.paused_at = None
@@ -263,14 +288,19 @@ def clocks_resume(*, feedback, at: dt.datetime | None = None) -> list[SlaClock]:
             "basis",
         ],
     )
-    _sync_registration_due(clocks)
+    for clock in clocks:
+        _sync_registration_due(clock)
     return clocks
 
 
 # --- the calendar changed ---------------------------------------------------------------------------------------
 def clocks_recompute() -> int:
     """Recompute due / warning / provisional / basis of every running working-day clock from the current calendar.
-    Returns how many clocks changed."""
+    Returns how many clocks changed.
+
+    One read lists each schedule key (anchor date, working days, warning share) with the values its clocks hold
+    now; each key's schedule is computed once, and only the keys whose clocks hold other values are written (a
+    change to one day rewrites the few keys whose count runs through that day, not every running clock)."""
     from feedback.models import Feedback
     from workcalendar.models import CalendarRevision
 
@@ -278,29 +308,27 @@ def clocks_recompute() -> int:
     running = SlaClock.objects.filter(
         outcome=Outcome.RUNNING, paused_at__isnull=True, anchor_date__isnull=False
     )
-    groups = (
-        running.order_by().values_list("anchor_date", "anchor_days", "length_days", "warn_percent").distinct()
+    held = (
+        running.order_by(*SCHEDULE_KEY_FIELDS).values_list(*SCHEDULE_KEY_FIELDS, *SCHEDULE_FIELDS).distinct()
     )
+    schedules: dict[ScheduleKey, dict] = {}
+    stale_keys: dict[ScheduleKey, None] = {}  # in key order
+    for row in held:
+        key, values = row[:4], dict(zip(SCHEDULE_FIELDS, row[4:], strict=True))
+        if key not in schedules:
+            schedules[key] = _working_schedule(calendar, key)
+        if values != schedules[key]:
+            stale_keys[key] = None
     changed = 0
-    for anchor_date, anchor_days, length_days, warn_percent in list(groups):
-        deadline = calendar.deadline_after_date(anchor_date, anchor_days)
-        warn_at = _working_warn_at(calendar, deadline.due, length_days, warn_percent)
-        basis = deadline.basis_json()
-        stale = running.filter(
-            anchor_date=anchor_date,
-            anchor_days=anchor_days,
-            length_days=length_days,
-            warn_percent=warn_percent,
-        ).exclude(
-            Q(due_at=deadline.due) & Q(warn_at=warn_at) & Q(provisional=deadline.provisional) & Q(basis=basis)
-        )
+    for key in stale_keys:
+        schedule = schedules[key]
+        stale = running.filter(**_key_filter(key)).exclude(**schedule)
+        # In one transaction, the feedbacks first, then the clocks: the order in which a transition locks them.
         with transaction.atomic():
             Feedback.objects.filter(
                 pk__in=stale.filter(kind=ClockKind.REGISTRATION).values("feedback_id")
-            ).update(registration_due_at=deadline.due)
-            changed += stale.update(
-                due_at=deadline.due, warn_at=warn_at, provisional=deadline.provisional, basis=basis
-            )
+            ).exclude(registration_due_at=schedule["due_at"]).update(registration_due_at=schedule["due_at"])
+            changed += stale.update(**schedule)
     CalendarRevision.objects.filter(pk=CalendarRevision.SINGLETON, token=calendar.revision).update(
         recomputed_token=calendar.revision
     )
@@ -368,11 +396,7 @@ def _sweep_batch(*, phase: str, now: dt.datetime, batch_size: int) -> tuple[int,
             SlaClock.objects.filter(pk__in=ids).update(warn_notified_at=now)
         clocks = list(
             SlaClock.objects.filter(pk__in=ids)
-            .select_related(
-                "feedback__cs_owner__department",
-                "feedback__quality_owner__department",
-                "measure__owner__department",
-            )
+            .select_related("feedback__cs_owner", "feedback__quality_owner", "measure__owner")
             .order_by("id")
         )
         directory = _Directory(clocks)
@@ -394,7 +418,7 @@ class _Directory:
         self.heads_by_department: dict[int, list] = {}
         memberships = (
             User.groups.through.objects.filter(group__name__in=self.ROLES, user__is_active=True)
-            .select_related("user__department", "group")
+            .select_related("user", "group")
             .order_by("user_id")
         )
         for membership in memberships:
@@ -409,7 +433,7 @@ class _Directory:
         if needs_assignments:
             for assignment in (
                 Assignment.objects.filter(feedback_id__in=needs_assignments)
-                .select_related("owner__department")
+                .select_related("owner")
                 .order_by("-is_lead", "id")
             ):
                 self.assignments.setdefault(assignment.feedback_id, []).append(assignment)
@@ -461,12 +485,13 @@ OVERDUE_BODY = _("The %(clock)s deadline of feedback %(number)s passed at %(due)
 
 
 def _notice(clock: SlaClock, *, phase: str, directory: _Directory):
+    from feedback.models import Severity
     from notifications.services import Notice
 
     feedback = clock.feedback
     owners, escalation = directory.recipients(clock)
     owners = [user for user in owners if user is not None]
-    urgent = clock.kind == ClockKind.EMERGENCY or feedback.severity == "III"
+    urgent = clock.kind == ClockKind.EMERGENCY or feedback.severity == Severity.URGENT
     recipients = list(owners)
     if phase == "overdue":
         recipients += escalation

@@ -14,6 +14,7 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
     list_display = ("date", "is_working", "name", "note", "updated_by", "updated_at")
     list_filter = ("is_working",)
     search_fields = ("name", "note")
+    list_select_related = ("updated_by",)  # nullable: the admin's automatic select_related skips it
     date_hierarchy = "date"
     fields = ("date", "is_working", "name", "note", "updated_by", "updated_at")
     readonly_fields = ("updated_by", "updated_at")
@@ -39,6 +40,7 @@ class CalendarYearAdmin(SimpleHistoryAdmin):
     """Years are entered on the calendar page (it checks the whole year); here they are listed."""
 
     list_display = ("year", "entered_by", "entered_at", "note", "calendar_page")
+    list_select_related = ("entered_by",)
     readonly_fields = ("year", "entered_by", "entered_at")
     fields = ("year", "note", "entered_by", "entered_at")
 

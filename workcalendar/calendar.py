@@ -70,9 +70,6 @@ class BasisDay:
         }
 
 
-DayInfo = BasisDay
-
-
 @dataclass(frozen=True)
 class Deadline:
     due: dt.datetime

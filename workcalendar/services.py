@@ -170,10 +170,6 @@ def next_year_missing(today: dt.date | None = None) -> int | None:
     return None if get_calendar().is_year_covered(year) else year
 
 
-def year_is_covered(year: int) -> bool:
-    return get_calendar().is_year_covered(year)
-
-
 def entered_year(year: int) -> CalendarYear | None:
     return CalendarYear.objects.select_related("entered_by").filter(year=year).first()
 

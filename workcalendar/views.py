@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .calendar import OFFICIAL_YEARS, Source, YearSource, get_calendar
+from .calendar import OFFICIAL_YEARS, BasisDay, Source, WorkCalendar, YearSource, get_calendar
 from .forms import DayOverrideForm, YearEntryForm, entered_text, estimate_text
 from .models import CalendarDay
 from .services import (
@@ -57,7 +57,7 @@ def _cell_kind(day, weekday: int) -> str:
     return "holiday"
 
 
-def _months(year: int, calendar, entries: dict, today: dt.date) -> list[dict]:
+def _months(year: int, days: dict[dt.date, BasisDay], entries: dict, today: dt.date) -> list[dict]:
     months = []
     tables = month_tables.Calendar(firstweekday=0)
     for month in range(1, 13):
@@ -68,7 +68,7 @@ def _months(year: int, calendar, entries: dict, today: dt.date) -> list[dict]:
                 if date.month != month:
                     cells.append(None)
                     continue
-                day = calendar.day(date)
+                day = days[date]
                 cells.append(
                     {
                         "date": date,
@@ -83,12 +83,24 @@ def _months(year: int, calendar, entries: dict, today: dt.date) -> list[dict]:
     return months
 
 
-def _year_context(request, year: int, day_form: DayOverrideForm, selected: dt.date | None = None) -> dict:
-    calendar = get_calendar()
-    entries = {
+def _entries_of(year: int) -> dict[dt.date, CalendarDay]:
+    return {
         entry.date: entry
         for entry in CalendarDay.objects.filter(date__year=year).select_related("updated_by").order_by("date")
     }
+
+
+def _year_context(
+    request,
+    year: int,
+    day_form: DayOverrideForm,
+    selected: dt.date | None = None,
+    *,
+    calendar: WorkCalendar | None = None,
+    entries: dict[dt.date, CalendarDay] | None = None,
+) -> dict:
+    calendar = calendar or get_calendar()
+    entries = _entries_of(year) if entries is None else entries
     days = calendar.days_of_year(year)
     special = [day for day in days if day.source != Source.REGULAR]
     return {
@@ -98,7 +110,7 @@ def _year_context(request, year: int, day_form: DayOverrideForm, selected: dt.da
         "YearSource": YearSource,
         "entered": entered_year(year),
         "is_official_year": year in OFFICIAL_YEARS,
-        "months": _months(year, calendar, entries, timezone.localdate()),
+        "months": _months(year, {day.date: day for day in days}, entries, timezone.localdate()),
         "holiday_count": sum(1 for day in special if not day.is_working and day.date.weekday() < 5),
         "make_up_count": sum(1 for day in special if day.is_working and day.date.weekday() >= 5),
         "entries": list(entries.values()),
@@ -129,10 +141,8 @@ def _runs(days: list) -> list[dict]:
     return runs
 
 
-def _day_initial(date: dt.date) -> dict:
-    calendar = get_calendar()
-    day = calendar.day(date)
-    entry = CalendarDay.objects.filter(date=date).first()
+def _day_initial(date: dt.date, day: BasisDay, entry: CalendarDay | None) -> dict:
+    """The override form for ``date``, filled with its status now and the administrator's entry if any."""
     return {
         "date": date,
         "is_working": "1" if day.is_working else "0",
@@ -182,13 +192,21 @@ def year_view(request, year: int | None = None):
                 url = reverse("workcalendar:year_of", kwargs={"year": date.year})
                 return redirect(f"{url}?day={date:%Y-%m-%d}#day-panel")
         return render(request, "workcalendar/year.html", _year_context(request, year, form), status=400)
+    calendar, entries = get_calendar(), _entries_of(year)
     initial, selected = {"is_working": "0"}, None
     try:
         selected = dt.date.fromisoformat(request.GET.get("day", ""))
-        initial = _day_initial(selected)
     except ValueError:
         pass
-    context = _year_context(request, year, DayOverrideForm(initial=initial), selected)
+    else:
+        if selected.year == year:
+            entry = entries.get(selected)
+        else:
+            entry = CalendarDay.objects.filter(date=selected).first()
+        initial = _day_initial(selected, calendar.day(selected), entry)
+    context = _year_context(
+        request, year, DayOverrideForm(initial=initial), selected, calendar=calendar, entries=entries
+    )
     return render(request, "workcalendar/year.html", context)
 
 
@@ -201,12 +219,13 @@ def day_panel(request):
     except ValueError:
         raise Http404 from None
     _check_year(date.year)
-    form = DayOverrideForm(initial=_day_initial(date))
+    info = get_calendar().day(date)
     entry = CalendarDay.objects.select_related("updated_by").filter(date=date).first()
+    form = DayOverrideForm(initial=_day_initial(date, info, entry))
     return render(
         request,
         "workcalendar/_day_panel.html",
-        {"day_form": form, "entry": entry, "info": get_calendar().day(date), "year": date.year},
+        {"day_form": form, "entry": entry, "info": info, "year": date.year},
     )
 
 

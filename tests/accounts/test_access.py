@@ -1,12 +1,23 @@
 """Who may open the administration, and what the administrator role manages there (DOMAIN.md: users,
 departments, catalogues, calendar, SLA settings). Also the login brake."""
 
+import datetime as dt
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Department
 from accounts.roles import Role
-from tests.factories import PASSWORD
+from tests.factories import (
+    PASSWORD,
+    DepartmentFactory,
+    FaultPhenomenonFactory,
+    ProductLineFactory,
+    UserFactory,
+)
+from workcalendar.models import CalendarDay
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +70,40 @@ def test_a_wrong_password_is_refused_in_chinese_and_guessing_is_braked(client, u
     response = client.post(reverse("login"), {"username": agent.username, "password": PASSWORD})
     assert "登录尝试次数过多" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def _rows(changelist: str, count: int, start: int, actor) -> None:
+    """``count`` rows of the changelist's model, each with its (nullable) related object set."""
+    for n in range(start, start + count):
+        if changelist == "admin:accounts_user_changelist":
+            UserFactory(department=DepartmentFactory())
+        elif changelist == "admin:catalog_faultphenomenon_changelist":
+            FaultPhenomenonFactory(line=ProductLineFactory())
+        else:
+            CalendarDay.objects.create(
+                date=dt.date(2030, 1, 1) + dt.timedelta(days=n), is_working=False, updated_by=actor
+            )
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "admin:accounts_user_changelist",
+        "admin:catalog_faultphenomenon_changelist",
+        "admin:workcalendar_calendarday_changelist",
+    ],
+)
+def test_an_administration_list_reads_its_related_names_with_the_rows(client, users, changelist):
+    # given a list of 2 rows, each showing a department / product line / the administrator who changed it
+    administrator = users[Role.ADMINISTRATOR]
+    client.force_login(administrator)
+    _rows(changelist, 2, 0, administrator)
+    client.get(reverse(changelist))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse(changelist)).status_code == 200
+
+    # when it has 12 rows, then the page costs the same queries (no query per row)
+    _rows(changelist, 10, 2, administrator)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse(changelist)).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from accounts.roles import Role
 from feedback.models import Severity
 from notifications.models import Notification
-from notifications.services import email_outbox_flush, notify
+from notifications.services import EMAIL_MAX_ATTEMPTS, email_outbox_flush, notify
 from sla.models import ClockKind
 from sla.services import clock_start, clocks_sweep
 from tests.factories import FeedbackFactory, UserFactory
@@ -116,6 +116,29 @@ def test_a_failed_mail_is_retried_later_and_not_marked_sent(settings):
     assert notice.email_due_at > at(2025, 9, 30, 10, 0)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert email_outbox_flush(now=at(2025, 9, 30, 11, 0)) == 1
+
+
+def test_a_mail_refused_at_every_attempt_is_given_up_and_leaves_the_outbox(settings):
+    # given a mail server that refuses everything, and a notice due now
+    settings.EMAIL_BACKEND = "tests.notifications.backends.RefusingBackend"
+    user = UserFactory(role=Role.CS_AGENT)
+    notify(recipients=[user], kind="test", subject="x", now=at(2025, 9, 30, 10, 0))
+
+    # when the flush runs every hour for a day
+    for hour in range(24):
+        email_outbox_flush(now=at(2025, 9, 30, 10, 0) + dt.timedelta(hours=hour))
+
+    # then it was tried EMAIL_MAX_ATTEMPTS times, then given up: no e-mail is due any more, the error is kept
+    notice = Notification.objects.get()
+    assert notice.email_attempts == EMAIL_MAX_ATTEMPTS
+    assert notice.email_due_at is None
+    assert notice.emailed_at is None
+    assert "refused" in notice.email_error
+
+    # and a working mail server later does not send it
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert email_outbox_flush(now=at(2025, 10, 9, 10, 0)) == 0
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db(transaction=True)

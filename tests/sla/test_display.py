@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from sla.models import ClockKind, ClockState
-from sla.selectors import attach_running_clocks, clocks_by_feedback, clocks_for
+from sla.selectors import clocks_by_feedback, clocks_for
 from sla.services import clock_start, clock_stop, clocks_pause
 from tests.factories import FeedbackFactory
 from workcalendar.calendar import CHINA
@@ -43,10 +43,10 @@ def test_the_list_gets_every_feedback_s_running_clocks_in_one_query(django_asser
 def test_badges_show_kind_state_and_provisional_mark():
     feedback = FeedbackFactory()
     clock_start(feedback=feedback, kind=ClockKind.CAPA_FORM, start=timezone.now() - dt.timedelta(days=30))
-    [feedback] = attach_running_clocks([feedback])
+    clocks = clocks_by_feedback([feedback.pk])[feedback.pk]
 
     with translation.override("en"):
-        html = render_to_string("sla/badges.html", {"clocks": feedback.running_clocks})
+        html = render_to_string("sla/badges.html", {"clocks": clocks})
 
     assert 'class="badge badge-sla-overdue' in html
     assert "CAPA form · Overdue" in html

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from accounts.roles import Role
 from notifications.models import Notification
 from sla.models import ClockKind
-from sla.services import clock_start, clocks_recompute_if_stale
+from sla.services import clock_start, clocks_recompute, clocks_recompute_if_stale
 from tests.factories import FeedbackFactory, UserFactory
 from workcalendar.calendar import CHINA, Source, end_of_nth_working_day, get_calendar
 from workcalendar.services import (
@@ -70,6 +70,40 @@ def test_an_override_changes_the_answer_and_recomputes_running_clocks(
         calendar_day_clear(date=dt.date(2024, 5, 20), actor=admin_user)
     clock.refresh_from_db()
     assert clock.due_at == at(2024, 5, 20, 23, 59, 59)
+
+
+def test_an_override_rewrites_only_the_deadlines_that_count_through_that_day(
+    admin_user, django_assert_max_num_queries
+):
+    # given ten feedbacks received on ten working days of May 2024, each with a running registration clock
+    received = [
+        day for day in (dt.date(2024, 5, 6) + dt.timedelta(days=n) for n in range(14)) if day.weekday() < 5
+    ]
+    clocks = {}
+    for day in received[:10]:
+        feedback = FeedbackFactory(feedback_time=at(day.year, day.month, day.day, 10, 0))
+        clocks[day] = clock_start(
+            feedback=feedback, kind=ClockKind.REGISTRATION, start=feedback.feedback_time
+        )
+    before = {day: clock.due_at for day, clock in clocks.items()}
+
+    # when Wednesday 15 May is declared not worked (its recomputation not run yet)
+    calendar_day_set(date=dt.date(2024, 5, 15), is_working=False, name="停电检修", actor=admin_user)
+
+    # then recomputing moves only the clock received the day before (due that Wednesday), in a few queries
+    # whatever the number of anchor days (not a handful per anchor day)
+    with django_assert_max_num_queries(10):
+        changed = clocks_recompute()
+    assert changed == 1
+    for day, clock in clocks.items():
+        clock.refresh_from_db()
+        clock.feedback.refresh_from_db()
+        if day == dt.date(2024, 5, 14):
+            assert clock.due_at == at(2024, 5, 16, 23, 59, 59)
+        else:
+            assert clock.due_at == before[day], day
+        assert clock.feedback.registration_due_at == clock.due_at
+    assert clocks_recompute() == 0
 
 
 def test_an_override_history_records_who_changed_it(admin_user):
