@@ -176,10 +176,8 @@ def feedback_register(
     feedback.save()
     for upload in uploads:
         attachment_add(feedback=feedback, actor=actor, upload=upload, at=now)
-    clock = sla.clock_start(feedback=feedback, kind=ClockKind.REGISTRATION, start=feedback.feedback_time)
-    if clock is not None and clock.due_at != feedback.registration_due_at:
-        feedback.registration_due_at = clock.due_at
-        Feedback.objects.filter(pk=feedback.pk).update(registration_due_at=clock.due_at)
+    # The clock keeps registration_due_at in step (its length is an administrator's setting).
+    sla.clock_start(feedback=feedback, kind=ClockKind.REGISTRATION, start=feedback.feedback_time)
     if complete:
         _registration_completed(feedback, now)
     return feedback
@@ -226,6 +224,8 @@ def feedback_update_registration(
     locked.full_clean(exclude=["registered_by", "cs_owner"])
     for upload in uploads:
         attachment_add(feedback=locked, actor=actor, upload=upload, at=now)
+    if "feedback_time" in changed:  # a draft's corrected feedback time: its registration deadline follows
+        sla.clock_restart(feedback=locked, kind=ClockKind.REGISTRATION, start=locked.feedback_time, at=now)
     if completing:
         locked = feedback_transition(
             feedback=locked,

@@ -208,6 +208,20 @@ def clock_stop_all(*, feedback, at: dt.datetime | None = None, cancel: bool = Fa
 
 
 @transaction.atomic
+def clock_restart(
+    *, feedback, kind: ClockKind | str, start: dt.datetime, at: dt.datetime | None = None
+) -> SlaClock:
+    """The moment a clock counts from was corrected (a draft's feedback time): the running clock is cancelled
+    (it stays visible, neither met nor missed) and a new one counts from ``start``."""
+    kind = ClockKind(kind)
+    running = list(_running(feedback, kind).select_for_update())
+    for clock in running:
+        _finish(clock, at=at or timezone.now(), cancel=True)
+    SlaClock.objects.bulk_update(running, _FINISH_FIELDS)
+    return clock_start(feedback=feedback, kind=kind, start=start)
+
+
+@transaction.atomic
 def measure_clocks_replan(*, measure, at: dt.datetime | None = None) -> int:
     """The measure's planned date changed: move its running clocks' deadline (a later date may notify again)."""
     at = at or timezone.now()

@@ -240,3 +240,33 @@ def test_only_an_administrator_voids_and_only_with_a_reason_and_nothing_is_delet
     assert voided.status == Status.VOIDED and voided.void_reason == "测试数据" and voided.voided_by == admin
     assert Feedback.objects.filter(pk=feedback.pk).exists()
     assert feedback_history(voided)[0].reason.endswith("测试数据")
+
+
+def test_correcting_a_drafts_feedback_time_moves_its_registration_deadline(agent):
+    # given a draft saved with Friday 2024-05-17 14:30 as the feedback time (due Monday 05-20)
+    friday = dt.datetime(2024, 5, 17, 14, 30, tzinfo=SHANGHAI)
+    draft = feedback_register(
+        actor=agent, data={"customer_name": "张先生", "feedback_time": friday}, complete=False, at=friday
+    )
+    assert draft.registration_due_at.astimezone(SHANGHAI).date() == dt.date(2024, 5, 20)
+
+    # when the agent corrects it to Tuesday 2024-05-21 09:00
+    tuesday = dt.datetime(2024, 5, 21, 9, 0, tzinfo=SHANGHAI)
+    feedback_update_registration(
+        feedback=draft,
+        actor=agent,
+        data={"feedback_time": tuesday},
+        expected_version=draft.version,
+        at=tuesday,
+    )
+
+    # then the deadline is Wednesday's end, and the old clock is kept as cancelled, not missed
+    from sla.models import ClockKind, Outcome, SlaClock
+
+    draft.refresh_from_db()
+    assert draft.registration_due_at.astimezone(SHANGHAI) == dt.datetime(
+        2024, 5, 22, 23, 59, 59, tzinfo=SHANGHAI
+    )
+    clocks = SlaClock.objects.filter(feedback=draft, kind=ClockKind.REGISTRATION).order_by("id")
+    assert [c.outcome for c in clocks] == [Outcome.CANCELLED, Outcome.RUNNING]
+    assert clocks[1].due_at == draft.registration_due_at
