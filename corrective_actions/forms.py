@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import users_with_role
 from feedback.forms import MultipleFileField
 from feedback.forms_lifecycle import BootstrapMixin
 
@@ -32,13 +33,9 @@ class OwnerField(forms.ModelChoiceField):
 
 def owner_choices(capa: Capa):
     return (
-        User.objects.select_related("department")
-        .filter(
-            is_active=True,
-            department_id__in=capa_department_ids(capa),
-            groups__name__in=[Role.DEPT_MEMBER, Role.DEPT_HEAD],
-        )
-        .distinct()
+        users_with_role(Role.DEPT_MEMBER, Role.DEPT_HEAD)
+        .select_related("department")
+        .filter(department_id__in=capa_department_ids(capa))
         .order_by("department_id", "id")
     )
 

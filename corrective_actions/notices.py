@@ -6,18 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
-
 from accounts.models import User
 from accounts.roles import Role
+from accounts.selectors import users_with_role
 from notifications.services import notify
-
-
-def users_with_role(role: str, *, department_id: int | None = None) -> QuerySet[User]:
-    qs = User.objects.filter(is_active=True, groups__name=role)
-    if department_id is not None:
-        qs = qs.filter(department_id=department_id)
-    return qs.distinct()
 
 
 def quality_recipients(feedbacks: Iterable) -> list[User]:
@@ -26,16 +18,6 @@ def quality_recipients(feedbacks: Iterable) -> list[User]:
     if owners:
         return list(User.objects.filter(pk__in=owners, is_active=True))
     return list(users_with_role(Role.QUALITY_ENGINEER))
-
-
-def department_heads(department_ids: Iterable[int]) -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True, groups__name=Role.DEPT_HEAD, department_id__in=set(department_ids)
-        )
-        .distinct()
-        .order_by("id")
-    )
 
 
 def send_notice(

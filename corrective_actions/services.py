@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
+from accounts.selectors import department_heads
 from feedback.errors import DomainError, StaleError
 from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
@@ -41,7 +42,7 @@ from .models import (
     Measure,
     RootCauseCategory,
 )
-from .notices import department_heads, quality_recipients, send_notice
+from .notices import quality_recipients, send_notice
 from .selectors import capa_department_ids
 
 CAPA_NUMBER_PREFIX = "CA"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from accounts.selectors import users_with_role
 from catalog.models import FaultPhenomenon
 
 from .forms import MultipleFileField
@@ -166,10 +167,8 @@ class AssignForm(LifecycleForm):
             self.fields[name].choices = [(d.pk, str(d)) for d in self.rows]
         members: dict[int, list[User]] = {}
         for user in (
-            User.objects.filter(
-                is_active=True, groups__name__in=[Role.DEPT_MEMBER, Role.DEPT_HEAD], department__isnull=False
-            )
-            .distinct()
+            users_with_role(Role.DEPT_MEMBER, Role.DEPT_HEAD)
+            .filter(department__isnull=False)
             .order_by("department_id", "id")
         ):
             members.setdefault(user.department_id, []).append(user)

@@ -28,9 +28,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
 from accounts.roles import Role
+from accounts.selectors import department_heads, users_with_role
 from catalog.models import FaultPhenomenon
 from corrective_actions.models import Capa, CapaStatus
-from corrective_actions.notices import department_heads, quality_recipients, send_notice, users_with_role
+from corrective_actions.notices import quality_recipients, send_notice
 from corrective_actions.selectors import OPEN_MEASURE_STATES
 from sla import services as sla
 from sla.models import ClockKind

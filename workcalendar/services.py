@@ -176,22 +176,23 @@ def entered_year(year: int) -> CalendarYear | None:
 
 def next_year_missing_notify(today: dt.date | None = None) -> int | None:
     """In December, tell every administrator once that next year's schedule has to be entered."""
-    from django.db.models import Q
     from django.urls import reverse
     from django.utils.translation import gettext_lazy
 
     from accounts.models import User
     from accounts.roles import Role
+    from accounts.selectors import users_with_role
     from notifications.services import notify
 
     year = next_year_missing(today)
     if year is None:
         return None
-    administrators = User.objects.filter(
-        Q(groups__name=Role.ADMINISTRATOR) | Q(is_superuser=True), is_active=True
-    )
+    administrators = {
+        *users_with_role(Role.ADMINISTRATOR),
+        *User.objects.filter(is_superuser=True, is_active=True),
+    }
     return notify(
-        recipients=administrators.distinct(),
+        recipients=sorted(administrators, key=lambda user: user.pk),
         kind="calendar.next_year_missing",
         subject=gettext_lazy("Enter the %(year)s working-day calendar"),
         body=gettext_lazy(
