@@ -70,7 +70,7 @@ run: setup
 
 test: setup
 	@$(PY) scripts/check_services.py
-	@scripts/ensure_browser.sh
+	@scripts/ensure_system_packages.sh
 	@xdist=""; if [ "$(TEST_WORKERS)" != "0" ]; then xdist="-n $(TEST_WORKERS) --dist loadfile"; fi; \
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest --ds=config.settings.test -p no:cacheprovider \
 		$$xdist $(TESTS) $(PYTEST_ARGS)
