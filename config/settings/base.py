@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "feedback",
     "corrective_actions",
     "notifications",
+    "intake",
     "reports",
 ]
 
