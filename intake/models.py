@@ -160,6 +160,9 @@ class ImportBatch(models.Model):
     include_duplicates = models.BooleanField(default=False)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
+    # The worker running the import holds it until then (renewed with the progress): a second task for the same
+    # batch (a retry, the catch-up) leaves it alone.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
     imported_count = models.PositiveIntegerField(default=0)
 

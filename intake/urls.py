@@ -1,9 +1,14 @@
 from django.urls import path
 
-from . import views_integrations
+from . import views_import, views_integrations
 
 app_name = "intake"
 urlpatterns = [
+    path("import/", views_import.import_home, name="import_home"),
+    path("import/template.xlsx", views_import.import_template, name="import_template"),
+    path("import/<int:pk>/", views_import.import_batch, name="import_batch"),
+    path("import/<int:pk>/start/", views_import.import_start, name="import_start"),
+    path("import/<int:pk>/cancel/", views_import.import_cancel, name="import_cancel"),
     path("integrations/", views_integrations.integration_list, name="integration_list"),
     path("integrations/new/", views_integrations.integration_create, name="integration_create"),
     path("integrations/<int:pk>/", views_integrations.integration_detail, name="integration_detail"),

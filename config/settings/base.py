@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("ROBOT_FLUSH_SECONDS", default=60),
     },
     "intake-purge": {"task": "intake.tasks.purge", "schedule": crontab(hour=3, minute=45)},
+    "intake-resume-imports": {"task": "intake.tasks.resume_imports", "schedule": 300},
 }
 
 # --- REST API -------------------------------------------------------------------------------------------------
