@@ -69,7 +69,7 @@ EXAMPLE_ROW = {
     "product_model": None,  # the first model of the catalogue
     "serial_number": "B2405-0012",
     "purchase_date": dt.date(2026, 3, 15),
-    "feedback_time": dt.datetime(2026, 5, 10, 14, 30),
+    "feedback_time": dt.datetime(2026, 5, 10, 14, 30),  # noqa: DTZ001 - a workbook's cells hold local times
     "channel": None,  # the dealer channel's label
     "channel_detail": "华东区 XX 电器专卖店",
     "description": "空调使用1个月后制冷效果明显下降，出风口温度18℃。",
@@ -131,7 +131,7 @@ def as_date(value) -> dt.date | None:
     text = as_text(value)
     for fmt in DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, no time zone
         except ValueError:
             continue
     raise CellError(_("“%(value)s” is not a date (write it as 2026-03-15).") % {"value": text})
@@ -150,7 +150,7 @@ def as_datetime(value) -> dt.datetime | None:
         for date_format in DATE_FORMATS:
             for fmt in (date_format, *(f"{date_format} {t}" for t in TIME_FORMATS)):
                 try:
-                    moment = dt.datetime.strptime(text, fmt)
+                    moment = dt.datetime.strptime(text, fmt)  # noqa: DTZ007 - local time, made aware below
                     break
                 except ValueError:
                     continue

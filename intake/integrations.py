@@ -8,10 +8,11 @@ import hashlib
 import secrets
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -41,6 +42,11 @@ def _service_user(name: str) -> User:
         Permission.objects.get(content_type__app_label="feedback", codename="add_feedback")
     )
     return user
+
+
+def _service_name(name: str) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(name)s (integration)") % {"name": name}
 
 
 def _validate_owner(owner: User | None) -> None:
@@ -79,7 +85,7 @@ def integration_create(
         description=description,
         default_owner=default_owner,
         rate_per_minute=rate_per_minute,
-        service_user=_service_user(_("%(name)s (integration)") % {"name": name}),
+        service_user=_service_user(_service_name(name)),
         created_by=actor,
     )
     token = token_issue(integration=integration, actor=actor)
@@ -104,7 +110,10 @@ def mailbox_integration() -> Integration:
     )
     if existing:
         return existing
-    with transaction.atomic():
+    with (
+        transaction.atomic(),
+        translation.override(settings.LANGUAGE_CODE),
+    ):  # stored names: the site's language
         name = _("Official mailbox")
         return Integration.objects.create(
             name=name,
@@ -183,8 +192,6 @@ def rate_limit_wait(integration: Integration, *, now: dt.datetime | None = None)
 
 def intake_purge(*, now: dt.datetime | None = None) -> int:
     """Nightly: rate windows older than an hour, idempotency keys older than INTAKE_IDEMPOTENCY_HOURS."""
-    from django.conf import settings
-
     from .models import IdempotencyKey
 
     now = now or timezone.now()

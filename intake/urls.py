@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views_import, views_integrations
+from . import views_import, views_inbox, views_integrations
 
 app_name = "intake"
 urlpatterns = [
+    path("inbox/", views_inbox.inbox_page, name="inbox"),
+    path("inbox/<str:number>/take/", views_inbox.draft_take, name="draft_take"),
+    path("mailbox/<int:pk>/raw/", views_inbox.mail_raw, name="mail_raw"),
+    path("mailbox/<int:pk>/handled/", views_inbox.mail_mark_handled, name="mail_handled"),
     path("import/", views_import.import_home, name="import_home"),
     path("import/template.xlsx", views_import.import_template, name="import_template"),
     path("import/<int:pk>/", views_import.import_batch, name="import_batch"),
