@@ -178,7 +178,7 @@ class Dovecot:
         try:
             imap.login(self.user, self.password)
             imap.select(folder, readonly=True)
-            typ, data = imap.fetch("1:*", "(FLAGS)")
+            _typ, data = imap.fetch("1:*", "(FLAGS)")
             return [line for line in data if line]
         finally:
             with contextlib.suppress(Exception):
