@@ -161,10 +161,46 @@ def test_the_registration_form_shows_the_customer_s_earlier_feedback_while_typin
     )
 
 
-@pytest.mark.parametrize("role", [Role.QUALITY_ENGINEER, Role.DEPT_MEMBER, Role.MANAGEMENT])
-def test_only_customer_service_asks_while_registering(client, users, role):
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.CS_AGENT, 200),
+        (Role.CS_SUPERVISOR, 200),
+        (Role.QUALITY_ENGINEER, 404),
+        (Role.DEPT_MEMBER, 404),
+        (Role.DEPT_HEAD, 404),
+        (Role.MANAGEMENT, 404),
+        (Role.ADMINISTRATOR, 404),
+    ],
+)
+def test_only_customer_service_asks_while_registering(client, users, role, status):
     client.force_login(users[role])
-    assert client.get(reverse("feedback:similar_form"), {"contact_phone": "13812345678"}).status_code == 404
+    assert client.get(reverse("feedback:similar_form"), {"contact_phone": "13812345678"}).status_code == status
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        (Role.CS_AGENT, 200),  # registered it
+        ("other_agent", 404),
+        (Role.CS_SUPERVISOR, 200),
+        (Role.QUALITY_ENGINEER, 200),
+        (Role.DEPT_MEMBER, 404),  # not assigned to 研发部
+        (Role.DEPT_HEAD, 404),
+        (Role.MANAGEMENT, 200),
+        (Role.ADMINISTRATOR, 200),
+    ],
+)
+def test_the_panel_of_a_feedback_follows_who_may_see_it(client, users, role, status):
+    feedback = FeedbackFactory(registered_by=users[Role.CS_AGENT])
+    client.force_login(users[role])
+    assert client.get(reverse("feedback:similar", args=[feedback.number])).status_code == status
+
+
+def test_anonymous_users_log_in_first(client):
+    feedback = FeedbackFactory()
+    for url in (reverse("feedback:similar_form"), reverse("feedback:similar", args=[feedback.number])):
+        assert "/login/" in client.get(url)["Location"]
 
 
 def test_a_quality_engineer_marks_a_duplicate_in_one_click(client, users, model):

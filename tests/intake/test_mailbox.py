@@ -133,6 +133,18 @@ def test_a_message_becomes_a_draft_with_the_sender_the_text_and_checked_attachme
     assert row.feedback == feedback and row.notes[0]["name"] == "驱动.exe"
 
 
+def test_an_oversize_attachment_is_refused_with_the_reason_and_the_draft_kept(mailbox, settings):
+    settings.ATTACHMENT_MAX_MB = 1
+    mailbox.deliver(mail(attachments=[("现场视频.png", png_bytes() + b"\0" * (1024 * 1024 + 1), "image", "png")]))
+
+    mailbox_poll()
+
+    feedback = Feedback.objects.get()
+    assert feedback.status == Status.DRAFT and not feedback.attachments.exists()
+    refused = MailMessage.objects.get().notes
+    assert refused[0]["name"] == "现场视频.png" and "不能超过 1.0\xa0MB" in refused[0]["reason"]
+
+
 def test_an_html_only_message_gives_its_text(mailbox):
     mailbox.deliver(mail(html="<p>您好，<b>热水器</b>打不着火。</p>"))
 
