@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from catalog.models import ProductModel
 from feedback.models import CustomerRequest, Feedback
+from feedback.services import REGISTRATION_FIELDS
 
 from .registration import missing_fields
 
@@ -81,18 +82,8 @@ class IntakeOutput(serializers.ModelSerializer):
             "status_display",
             "complete",
             "missing_fields",
-            "customer_name",
-            "contact_phone",
-            "contact_email",
-            "product_model",
-            "serial_number",
-            "purchase_date",
-            "feedback_time",
-            "channel",
+            *REGISTRATION_FIELDS,
             "channel_display",
-            "channel_detail",
-            "description",
-            "customer_requests",
             "created_at",
             "registered_at",
             "registration_due_at",
@@ -108,8 +99,6 @@ class IntakeOutput(serializers.ModelSerializer):
     def get_missing_fields(self, feedback: Feedback) -> list[str]:
         if feedback.status != "draft":
             return []
-        from feedback.services import REGISTRATION_FIELDS
-
         return missing_fields(
             {f: getattr(feedback, f) for f in REGISTRATION_FIELDS}, at=feedback.feedback_time
         )

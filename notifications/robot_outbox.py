@@ -26,7 +26,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -34,6 +34,7 @@ from workcalendar.calendar import next_working_time
 
 from . import robots
 from .models import Robot, RobotMessage, RobotRule, pick_language
+from .outbox import claim_due
 
 logger = logging.getLogger(__name__)
 
@@ -163,22 +164,17 @@ def nudge_robot_outbox() -> None:
 
 # --- sending ----------------------------------------------------------------------------------------------------
 def _claim(*, now: dt.datetime, batch_size: int) -> list[int]:
-    with transaction.atomic():
-        ids = list(
-            RobotMessage.objects.filter(
-                sent_at__isnull=True,
-                due_at__isnull=False,
-                due_at__lte=now,
-                robot__is_active=True,
-            )
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("due_at", "id")
-            .select_for_update(skip_locked=True, of=("self",))
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if ids:
-            RobotMessage.objects.filter(pk__in=ids).update(claimed_until=now + ROBOT_CLAIM_LEASE)
-    return ids
+    due = RobotMessage.objects.filter(
+        sent_at__isnull=True, due_at__isnull=False, due_at__lte=now, robot__is_active=True
+    )
+    return claim_due(
+        due,
+        now=now,
+        batch_size=batch_size,
+        due_field="due_at",
+        lease_field="claimed_until",
+        lease=ROBOT_CLAIM_LEASE,
+    )
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

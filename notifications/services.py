@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -31,6 +31,7 @@ from django.utils.translation import gettext
 from workcalendar.calendar import next_working_time
 
 from .models import Level, Notification, pick_language
+from .outbox import claim_due
 from .robot_outbox import robot_messages_route
 
 logger = logging.getLogger(__name__)
@@ -183,24 +184,21 @@ def nudge_outbox() -> None:
 
 # --- the outbox -------------------------------------------------------------------------------------------------
 def _claim_emails(*, now: dt.datetime, batch_size: int) -> list[int]:
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.filter(
-                emailed_at__isnull=True,
-                email_due_at__isnull=False,
-                email_due_at__lte=now,
-                email_attempts__lt=EMAIL_MAX_ATTEMPTS,
-            )
-            .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
-            .order_by("email_due_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if ids:
-            Notification.objects.filter(pk__in=ids).update(
-                email_claimed_until=now + EMAIL_CLAIM_LEASE, email_attempts=F("email_attempts") + 1
-            )
-    return ids
+    due = Notification.objects.filter(
+        emailed_at__isnull=True,
+        email_due_at__isnull=False,
+        email_due_at__lte=now,
+        email_attempts__lt=EMAIL_MAX_ATTEMPTS,
+    )
+    return claim_due(
+        due,
+        now=now,
+        batch_size=batch_size,
+        due_field="email_due_at",
+        lease_field="email_claimed_until",
+        lease=EMAIL_CLAIM_LEASE,
+        also_set={"email_attempts": F("email_attempts") + 1},
+    )
 
 
 def _email_for(notification: Notification) -> EmailMessage:

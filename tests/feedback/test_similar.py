@@ -175,7 +175,9 @@ def test_the_registration_form_shows_the_customer_s_earlier_feedback_while_typin
 )
 def test_only_customer_service_asks_while_registering(client, users, role, status):
     client.force_login(users[role])
-    assert client.get(reverse("feedback:similar_form"), {"contact_phone": "13812345678"}).status_code == status
+    assert (
+        client.get(reverse("feedback:similar_form"), {"contact_phone": "13812345678"}).status_code == status
+    )
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,9 @@ def test_a_message_becomes_a_draft_with_the_sender_the_text_and_checked_attachme
 
 def test_an_oversize_attachment_is_refused_with_the_reason_and_the_draft_kept(mailbox, settings):
     settings.ATTACHMENT_MAX_MB = 1
-    mailbox.deliver(mail(attachments=[("现场视频.png", png_bytes() + b"\0" * (1024 * 1024 + 1), "image", "png")]))
+    mailbox.deliver(
+        mail(attachments=[("现场视频.png", png_bytes() + b"\0" * (1024 * 1024 + 1), "image", "png")])
+    )
 
     mailbox_poll()
 
