@@ -72,6 +72,8 @@ class _IntakeApi(generics.GenericAPIView):
 
     def get_queryset(self):
         """The one thing a token may read: what its integration registered."""
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no token
+            return Feedback.objects.none()
         return (
             Feedback.objects.filter(registered_by=self.integration.service_user)
             .exclude(status=Status.VOIDED)
