@@ -9,6 +9,7 @@ urlpatterns = [
     path("feedback/", include("feedback.urls")),
     path("capa/", include("corrective_actions.urls")),
     path("notifications/", include("notifications.urls")),
+    path("intake/", include("intake.urls")),
     path("calendar/", include("workcalendar.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

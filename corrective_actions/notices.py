@@ -32,8 +32,10 @@ def send_notice(
     urgent: bool = False,
     dedup_key: str | None = None,
     exclude: User | None = None,
+    deadline=None,
 ) -> None:
-    """Tell ``recipients`` (minus ``exclude``, usually the person who acted): each person once."""
+    """Tell ``recipients`` (minus ``exclude``, usually the person who acted): each person once. The feedback's
+    severity and responsible departments go with the notice for the group-chat robots' routing rules."""
     seen: set[int] = set()
     people = []
     for user in recipients:
@@ -53,4 +55,17 @@ def send_notice(
         feedback=feedback,
         urgent=urgent,
         dedup_key=dedup_key,
+        **routing_of(feedback),
+        deadline=deadline,
     )
+
+
+def routing_of(feedback) -> dict:
+    """What the robots' routing rules read about a feedback: its number, severity and responsible departments."""
+    if feedback is None or getattr(feedback, "pk", None) is None:
+        return {}
+    return {
+        "reference": feedback.number,
+        "severity": feedback.severity or "",
+        "departments": sorted({a.department_id for a in feedback.assignments.all()}),
+    }

@@ -303,8 +303,9 @@ def feedback_grade(*, feedback: Feedback, actor: User, expected_version: int, se
         update_fields=["severity", "graded_at", "quality_owner"],
     )
     if severity == Severity.URGENT and not locked.emergency_started_at:
-        sla.clock_start(feedback=locked, kind=ClockKind.EMERGENCY, start=now)
+        clock = sla.clock_start(feedback=locked, kind=ClockKind.EMERGENCY, start=now)
         send_notice(
+            deadline=clock.due_at,
             recipients=[*users_with_role(Role.MANAGEMENT), *quality_recipients([locked])],
             kind="emergency",
             subject=gettext_lazy("Level Ⅲ (urgent): %(number)s %(model)s"),
@@ -415,7 +416,7 @@ def feedback_assign(
         reason=_("Assigned to %(departments)s (lead: %(lead)s)") % {"departments": names, "lead": lead},
         changes={"quality_owner": locked.quality_owner or actor},
     )
-    sla.clock_start(feedback=locked, kind=ClockKind.CAPA_FORM, start=now)
+    capa_clock = sla.clock_start(feedback=locked, kind=ClockKind.CAPA_FORM, start=now)
     url = locked.get_absolute_url()
     subject = gettext_lazy("%(number)s assigned to %(departments)s (lead: %(lead)s)")
     body = gettext_lazy("Owners: %(owners)s. Customer's words: %(description)s")
@@ -436,6 +437,7 @@ def feedback_assign(
         feedback=locked,
         urgent=locked.severity == Severity.URGENT,
         exclude=actor,
+        deadline=capa_clock.due_at,
     )
     send_notice(
         recipients=users_with_role(Role.MANAGEMENT),

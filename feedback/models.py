@@ -210,6 +210,12 @@ class Feedback(models.Model):
             models.Index(fields=["contact_phone"], name="feedback_phone"),
             models.Index(fields=["customer_name"], name="feedback_customer"),
             models.Index(fields=["registration_due_at"], name="feedback_reg_due"),
+            # similar earlier feedback (feedback.selectors_similar): same phone, same model and fault, 90 days
+            models.Index(fields=["contact_phone", "feedback_time"], name="feedback_phone_time"),
+            models.Index(
+                fields=["product_model", "fault_phenomenon", "feedback_time"],
+                name="feedback_model_fault_time",
+            ),
         ]
 
     def __str__(self) -> str:

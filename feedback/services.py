@@ -147,12 +147,14 @@ def feedback_register(
     complete: bool,
     uploads: Iterable[File] = (),
     at: dt.datetime | None = None,
+    cs_owner: User | None = None,
 ) -> Feedback:
     """Create a feedback from the registration fields in ``data``; it gets its PF number now, on first save.
 
     ``complete=False`` saves a draft (formats checked, required fields not); ``complete=True`` also completes
     the registration. ``at`` is the moment of registration (now by default; imports and demo data pass the
-    real time). Raises ValidationError (field → messages) and PermissionDenied."""
+    real time). ``cs_owner``: the customer service owner when it is not the actor (an integration's feedback).
+    Raises ValidationError (field → messages) and PermissionDenied."""
     if not can_register(actor):
         raise PermissionDenied
     now = at or timezone.now()
@@ -163,7 +165,7 @@ def feedback_register(
     feedback = Feedback(
         **data,
         registered_by=actor,
-        cs_owner=actor,
+        cs_owner=cs_owner or actor,
         created_at=now,
         status=Status.REGISTERED if complete else Status.DRAFT,
         registered_at=now if complete else None,

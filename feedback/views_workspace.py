@@ -242,6 +242,8 @@ def _admin_links() -> list[tuple[object, str]]:
             (_("Fault phenomena"), "admin:catalog_faultphenomenon_changelist"),
             (_("Deadline settings"), "admin:sla_slasetting_changelist"),
             (_("Working-day calendar"), "workcalendar:year"),
+            (_("Integrations"), "intake:integration_list"),
+            (_("Group-chat robots"), "notifications:robot_list"),
         )
     ]
 

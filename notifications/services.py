@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -31,6 +31,8 @@ from django.utils.translation import gettext
 from workcalendar.calendar import next_working_time
 
 from .models import Level, Notification, pick_language
+from .outbox import claim_due
+from .robot_outbox import robot_messages_route
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,14 @@ class Notice:
     feedback: object | None = None
     urgent: bool = False
     dedup_key: str | None = None
+    # What the group-chat robots' routing rules read (notifications.robot_outbox): the severity of the record the
+    # notice is about, the departments it concerns and the roles it is addressed to (the recipients' own
+    # departments and roles are added), the record's number and the deadline it is about.
+    severity: str = ""
+    departments: Iterable[int] = ()
+    roles: Iterable[str] = ()
+    reference: str = ""
+    deadline: dt.datetime | None = None
 
 
 def render_all_languages(text: str | Promise, params: dict | None = None) -> dict[str, str]:
@@ -83,6 +93,11 @@ def notify(
     urgent: bool = False,
     dedup_key: str | None = None,
     now: dt.datetime | None = None,
+    severity: str = "",
+    departments: Iterable[int] = (),
+    roles: Iterable[str] = (),
+    reference: str = "",
+    deadline: dt.datetime | None = None,
 ) -> int:
     """Tell ``recipients`` (users; duplicates, ``None`` and inactive users are skipped): in the app at once, by
     e-mail per the rules above. With a ``dedup_key`` a person gets this notice once, however often it is called.
@@ -99,6 +114,11 @@ def notify(
                 feedback=feedback,
                 urgent=urgent,
                 dedup_key=dedup_key,
+                severity=severity,
+                departments=departments,
+                roles=roles,
+                reference=reference,
+                deadline=deadline,
             )
         ],
         now=now,
@@ -106,10 +126,11 @@ def notify(
 
 
 def notify_bulk(notices: Iterable[Notice], *, now: dt.datetime | None = None) -> int:
-    """Several notices in one insert (the sweep's batches)."""
+    """Several notices in one insert (the sweep's batches); the group-chat robots' messages in one more."""
     now = now or timezone.now()
     normal_email_due: dt.datetime | None = None
     rows: list[Notification] = []
+    routed: list[tuple] = []
     for notice in notices:
         subject = render_all_languages(notice.subject, notice.params)
         body = render_all_languages(notice.body, notice.params)
@@ -120,10 +141,12 @@ def notify_bulk(notices: Iterable[Notice], *, now: dt.datetime | None = None) ->
                 normal_email_due = next_working_time(now)
             email_due = normal_email_due
         seen: set[int] = set()
+        people = []
         for user in notice.recipients:
             if user is None or not user.is_active or user.pk in seen:
                 continue
             seen.add(user.pk)
+            people.append(user)
             rows.append(
                 Notification(
                     recipient=user,
@@ -138,6 +161,8 @@ def notify_bulk(notices: Iterable[Notice], *, now: dt.datetime | None = None) ->
                     email_due_at=email_due if user.email else None,
                 )
             )
+        routed.append((notice, people, subject, body))
+    robot_messages_route(routed, now=now)
     if not rows:
         return 0
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -159,24 +184,21 @@ def nudge_outbox() -> None:
 
 # --- the outbox -------------------------------------------------------------------------------------------------
 def _claim_emails(*, now: dt.datetime, batch_size: int) -> list[int]:
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.filter(
-                emailed_at__isnull=True,
-                email_due_at__isnull=False,
-                email_due_at__lte=now,
-                email_attempts__lt=EMAIL_MAX_ATTEMPTS,
-            )
-            .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lt=now))
-            .order_by("email_due_at", "id")
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if ids:
-            Notification.objects.filter(pk__in=ids).update(
-                email_claimed_until=now + EMAIL_CLAIM_LEASE, email_attempts=F("email_attempts") + 1
-            )
-    return ids
+    due = Notification.objects.filter(
+        emailed_at__isnull=True,
+        email_due_at__isnull=False,
+        email_due_at__lte=now,
+        email_attempts__lt=EMAIL_MAX_ATTEMPTS,
+    )
+    return claim_due(
+        due,
+        now=now,
+        batch_size=batch_size,
+        due_field="email_due_at",
+        lease_field="email_claimed_until",
+        lease=EMAIL_CLAIM_LEASE,
+        also_set={"email_attempts": F("email_attempts") + 1},
+    )
 
 
 def _email_for(notification: Notification) -> EmailMessage:

@@ -522,9 +522,16 @@ def _notice(clock: SlaClock, *, phase: str, directory: _Directory):
         "due": timezone.localtime(clock.due_at, CHINA).strftime("%Y-%m-%d %H:%M"),
         "owner": "、".join(str(user) for user in owners) or "—",
     }
+    departments = {a.department_id for a in directory.assignments.get(feedback.pk, [])}
+    if clock.kind == ClockKind.MEASURE and clock.measure_id and clock.measure.department_id:
+        departments.add(clock.measure.department_id)
     return Notice(
         recipients=recipients,
         kind=f"sla.{phase}",
+        severity=feedback.severity or "",
+        departments=sorted(departments),
+        reference=feedback.number,
+        deadline=clock.due_at,
         subject=OVERDUE_SUBJECT if phase == "overdue" else DUE_SOON_SUBJECT,
         body=OVERDUE_BODY if phase == "overdue" else DUE_SOON_BODY,
         params=params,

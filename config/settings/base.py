@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "feedback",
     "corrective_actions",
     "notifications",
+    "intake",
     "reports",
 ]
 
@@ -175,6 +176,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workcalendar.tasks.check_next_year",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Channels in and out (issue 8): group-chat robots' outbox, the official mailbox (only when configured),
+    # old API rate-limit windows and idempotency keys.
+    "robots-flush": {
+        "task": "notifications.tasks.flush_robot_outbox",
+        "schedule": env.int("ROBOT_FLUSH_SECONDS", default=60),
+    },
+    "intake-purge": {"task": "intake.tasks.purge", "schedule": crontab(hour=3, minute=45)},
+    "intake-resume-imports": {"task": "intake.tasks.resume_imports", "schedule": 300},
 }
 
 # --- REST API -------------------------------------------------------------------------------------------------
@@ -206,6 +215,36 @@ NOTIFY_WORKDAY_START = env("NOTIFY_WORKDAY_START", default="08:30")
 NOTIFY_WORKDAY_END = env("NOTIFY_WORKDAY_END", default="18:00")
 # Records (and their files) are kept at least this many years after closing: no hard delete before that.
 RETENTION_YEARS = 3
+
+# --- channels in and out (issue 8): integration API, Excel import, official mailbox, group-chat robots ----------
+# Integration API: requests per minute per integration (an integration may set its own), and how long an
+# Idempotency-Key is remembered.
+INTAKE_API_RATE_PER_MINUTE = env.int("INTAKE_API_RATE_PER_MINUTE", default=120)
+INTAKE_IDEMPOTENCY_HOURS = env.int("INTAKE_IDEMPOTENCY_HOURS", default=48)
+# Dealer/store Excel import: the largest workbook and the most rows one upload may hold.
+INTAKE_IMPORT_MAX_MB = env.int("INTAKE_IMPORT_MAX_MB", default=20)
+INTAKE_IMPORT_MAX_ROWS = env.int("INTAKE_IMPORT_MAX_ROWS", default=20_000)
+# Earlier feedback counts as similar (and an imported row as a likely duplicate) within this many days.
+SIMILAR_FEEDBACK_DAYS = env.int("SIMILAR_FEEDBACK_DAYS", default=90)
+# The official mailbox (官方邮箱), polled over IMAP by beat; off while INTAKE_IMAP_HOST is empty.
+INTAKE_IMAP_HOST = env("INTAKE_IMAP_HOST", default="")
+INTAKE_IMAP_PORT = env.int("INTAKE_IMAP_PORT", default=993)
+INTAKE_IMAP_SSL = env.bool("INTAKE_IMAP_SSL", default=True)
+INTAKE_IMAP_STARTTLS = env.bool("INTAKE_IMAP_STARTTLS", default=False)
+INTAKE_IMAP_USER = env("INTAKE_IMAP_USER", default="")
+INTAKE_IMAP_PASSWORD = env("INTAKE_IMAP_PASSWORD", default="")
+INTAKE_IMAP_FOLDER = env("INTAKE_IMAP_FOLDER", default="INBOX")
+INTAKE_IMAP_POLL_SECONDS = env.int("INTAKE_IMAP_POLL_SECONDS", default=120)
+INTAKE_IMAP_TIMEOUT_SECONDS = env.int("INTAKE_IMAP_TIMEOUT_SECONDS", default=30)
+# Group-chat robots: the wait for a robot's answer, and the retries (delay doubling from the base).
+ROBOT_TIMEOUT_SECONDS = env.float("ROBOT_TIMEOUT_SECONDS", default=5)
+ROBOT_RETRY_BASE_SECONDS = env.int("ROBOT_RETRY_BASE_SECONDS", default=30)
+ROBOT_MAX_ATTEMPTS = env.int("ROBOT_MAX_ATTEMPTS", default=8)
+if INTAKE_IMAP_HOST:
+    CELERY_BEAT_SCHEDULE["intake-mailbox-poll"] = {
+        "task": "intake.tasks.poll_mailbox",
+        "schedule": INTAKE_IMAP_POLL_SECONDS,
+    }
 
 LOGGING = {
     "version": 1,

@@ -42,3 +42,31 @@ def broker_down(monkeypatch):
         monkeypatch.undo()
         app.conf.update(saved)
         _reset_broker_pools(app)
+
+
+@pytest.fixture
+def robot_receiver():
+    """A local HTTP server standing in for the WeCom, DingTalk and Feishu webhooks (robot_receiver.py)."""
+    from .robot_receiver import RobotReceiver
+
+    receiver = RobotReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def make_robot(robot_receiver):
+    """``make_robot("dingtalk", severity="III")``: an active robot of that platform on the receiver, with one rule."""
+    from notifications.models import Robot, RobotRule
+
+    def make(platform: str, *, name: str = "", secret: str | None = None, **rule) -> Robot:
+        robot = Robot.objects.create(
+            name=name or f"{platform} 群",
+            platform=platform,
+            webhook_url=robot_receiver.url(platform),
+            secret=robot_receiver.secret if secret is None and platform != "wecom" else (secret or ""),
+        )
+        RobotRule.objects.create(robot=robot, **rule)
+        return robot
+
+    return make
