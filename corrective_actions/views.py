@@ -188,7 +188,9 @@ def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse
             "number": feedback.number
         }
     initial = {"title": f"{feedback.fault_phenomenon or ''} {feedback.product_model or ''}".strip()}
-    form = CapaForm(request.POST or None, initial=initial, version=feedback.version)
+    form = CapaForm(
+        request.POST if request.method == "POST" else None, initial=initial, version=feedback.version
+    )
     page = {"feedback": feedback, "title": gettext_lazy("Write the CAPA form")}
     if request.method == "POST" and not blocked:
         if form.is_valid():

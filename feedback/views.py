@@ -124,7 +124,12 @@ def _add_registration_errors(request: HttpRequest, form: RegistrationForm, feedb
 
 
 def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpResponse:
-    form = RegistrationForm(request.POST or None, request.FILES or None, instance=feedback)
+    # Bound on every POST, an empty one included (an empty QueryDict is falsy: ``request.POST or None`` would
+    # leave the form unbound and the page without its errors).
+    posted = request.method == "POST"
+    form = RegistrationForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=feedback
+    )
     stashed: list[files.StashedFile] = []
     if request.method == "POST":
         if form.is_valid():
