@@ -2,7 +2,8 @@
 write history and move deadlines), and nothing is ever deleted — an administrator voids on the detail page."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.history_admin import HistoryAdmin
 
 from .models import Attachment, Feedback
 
@@ -26,7 +27,7 @@ class AttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Feedback)
-class FeedbackAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class FeedbackAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = (
         "number",
         "status",

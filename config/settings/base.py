@@ -200,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- audit trail (issue 11) ---------------------------------------------------------------------------------
+# History is read in the admin, never reverted: records change through the services (accounts.history_admin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- the domain -----------------------------------------------------------------------------------------------
 # E-mail notices produced outside working time wait for this time on the next working day (level Ⅲ excepted).
 NOTIFY_WORKDAY_START = env("NOTIFY_WORKDAY_START", default="08:30")
