@@ -258,7 +258,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "emergency_response",
-            gettext_lazy("Emergency response started"),
+            gettext_lazy("Start the emergency response"),
             lf.EmergencyForm,
             lifecycle.why_not_emergency,
             _emergency,

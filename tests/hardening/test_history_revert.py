@@ -51,13 +51,16 @@ MAKERS = {
     FaultPhenomenon: lambda: _changed(FaultPhenomenonFactory(name="旧故障"), name="新故障"),
     Feedback: lambda: _changed(FeedbackFactory(), status=Status.CLOSED, close_reason="resolved"),
     Capa: lambda: _changed(CapaFactory(status=CapaStatus.DRAFT), status=CapaStatus.EFFECTIVE),
-    Measure: lambda: _changed(MeasureFactory(), state=Measure.State.COMPLETED, completed_date=dt.date(2026, 5, 1)),
+    Measure: lambda: _changed(
+        MeasureFactory(), state=Measure.State.COMPLETED, completed_date=dt.date(2026, 5, 1)
+    ),
     CalendarDay: lambda: _changed(
         CalendarDay.objects.create(date=dt.date(2031, 5, 5), is_working=False, name="旧"), name="新"
     ),
     CalendarYear: lambda: _changed(CalendarYear.objects.create(year=2031, note="旧"), note="新"),
     SlaSetting: lambda: _changed(
-        _changed(SlaSetting.objects.get(kind=ClockKind.REGISTRATION), length_working_days=3), length_working_days=4
+        _changed(SlaSetting.objects.get(kind=ClockKind.REGISTRATION), length_working_days=3),
+        length_working_days=4,
     ),
 }
 
@@ -97,7 +100,9 @@ def superuser():
 
 @pytest.mark.parametrize("model", list(MAKERS), ids=lambda m: m._meta.label)
 @pytest.mark.parametrize("who", ["superuser", Role.ADMINISTRATOR])
-def test_posting_the_history_form_back_is_refused_and_changes_nothing(client, rf, users, superuser, model, who):
+def test_posting_the_history_form_back_is_refused_and_changes_nothing(
+    client, rf, users, superuser, model, who
+):
     actor = superuser if who == "superuser" else users[Role.ADMINISTRATOR]
     model_admin = _history_admins()[model]
     obj = MAKERS[model]()
