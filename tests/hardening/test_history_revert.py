@@ -77,7 +77,7 @@ def _post_data(model_admin, request, obj) -> dict:
     """What the history form would post back: the form's fields filled with the old version's values."""
     form = model_admin.get_form(request, obj)(instance=obj)
     data = {}
-    for name, bound in form.fields.items():
+    for name in form.fields:
         value = form[name].value()
         if isinstance(value, list | tuple):
             data[name] = [str(v) for v in value]
