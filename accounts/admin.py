@@ -1,9 +1,15 @@
 from django.contrib import admin
+from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .history_admin import HistoryAdmin
 from .models import Department, User
+from .roles import permission_label
 
 
 @admin.register(Department)
@@ -13,17 +19,73 @@ class DepartmentAdmin(HistoryAdmin):
     search_fields = ("name", "code")
 
 
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleGroupAdmin(BaseGroupAdmin):
+    """The roles (Django groups), read-only: shown by their labels, with what each may do in the reader's
+    language. Their permissions are set by accounts/roles.py on every migrate (an edit here would not last)."""
+
+    list_display = ("role",)
+    fields = ("role", "permission_labels")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("permissions__content_type")
+
+    @admin.display(description=_("role"), ordering="name")
+    def role(self, obj: Group) -> str:
+        return str(obj)
+
+    @admin.display(description=_("what this role may do"))
+    def permission_labels(self, obj: Group):
+        labels = sorted(permission_label(p) for p in obj.permissions.all())
+        return format_html_join(mark_safe("<br>"), "{}", ((label,) for label in labels))
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin, HistoryAdmin):
-    list_display = ("username", "name", "department", "email", "is_active")
+    list_display = ("username", "name", "department", "roles", "email", "is_active")
     list_filter = ("department", "groups", "is_active")
     list_select_related = ("department",)  # nullable: the admin's automatic select_related skips it
     search_fields = ("username", "name", "email", "phone")
+    # No per-user permissions: what a person may do comes from their roles only (accounts/roles.py).
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        *(
+            (title, {**opts, "fields": tuple(f for f in opts["fields"] if f != "user_permissions")})
+            for title, opts in BaseUserAdmin.fieldsets
+        ),
         (_("Organisation"), {"fields": ("name", "department", "phone")}),
     )
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
         (_("Organisation"), {"fields": ("name", "department", "email", "groups")}),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def roles(self, obj: User) -> str:
+        return "、".join(sorted(str(group) for group in obj.groups.all()))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups":
+            # the selector's "Choose all 角色" / "Remove all 角色" and its titles name what is chosen: roles
+            field.label = _("roles")
+            field.help_text = _("What the person may do; each role's permissions are fixed in accounts/roles.py.")
+            widget = getattr(field.widget, "widget", field.widget)
+            if isinstance(widget, FilteredSelectMultiple):
+                widget.verbose_name = _("roles")
+        return field

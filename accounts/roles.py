@@ -14,6 +14,33 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
+def role_label(code: str) -> str:
+    """The label of a role (in the active language), or the code itself for a group that is not a role."""
+    return str(Role(code).label) if code in Role.values else code
+
+
+_DEFAULT_ACTIONS = {
+    "view": _("View %(things)s"),
+    "add": _("Add %(things)s"),
+    "change": _("Change %(things)s"),
+    "delete": _("Delete %(things)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """A permission in the reader's language: Django stores their names in English at creation time."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    custom = dict(model._meta.permissions)
+    if permission.codename in custom:
+        return str(custom[permission.codename])
+    action = permission.codename.split("_", 1)[0]
+    if action in _DEFAULT_ACTIONS:
+        return str(_DEFAULT_ACTIONS[action] % {"things": model._meta.verbose_name_plural})
+    return permission.name
+
+
 _CS_COMMON = [
     "feedback.add_feedback",
     "feedback.change_feedback",
