@@ -1,12 +1,16 @@
-from django.contrib import admin
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import brakes
 from .history_admin import HistoryAdmin
 from .models import Department, User
 from .roles import permission_label
@@ -72,8 +76,30 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):
         (_("Organisation"), {"fields": ("name", "department", "email", "groups")}),
     )
 
+    actions = ["unlock_accounts"]
+
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
+        locked = AccessAttempt.objects.filter(
+            username=OuterRef("username"), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+        )
+        return super().get_queryset(request).prefetch_related("groups").annotate(locked=Exists(locked))
+
+    def get_list_display(self, request):
+        return (*super().get_list_display(request), "is_locked")
+
+    @admin.display(description=_("locked"), boolean=True, ordering="locked")
+    def is_locked(self, obj: User) -> bool:
+        return obj.locked
+
+    @admin.action(description=_("Unlock the selected accounts"), permissions=["change"])
+    def unlock_accounts(self, request, queryset):
+        """An account locked after repeated wrong passwords (accounts.brakes) logs in again with its password."""
+        usernames = list(queryset.values_list("username", flat=True))
+        for username in usernames:
+            brakes.unlock(username)
+        self.message_user(
+            request, _("Unlocked: %(users)s.") % {"users": "、".join(usernames)}, level=messages.SUCCESS
+        )
 
     @admin.display(description=_("roles"))
     def roles(self, obj: User) -> str:
@@ -84,7 +110,9 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):
         if db_field.name == "groups":
             # the selector's "Choose all 角色" / "Remove all 角色" and its titles name what is chosen: roles
             field.label = _("roles")
-            field.help_text = _("What the person may do; each role's permissions are fixed in accounts/roles.py.")
+            field.help_text = _(
+                "What the person may do; each role's permissions are fixed in accounts/roles.py."
+            )
             widget = getattr(field.widget, "widget", field.widget)
             if isinstance(widget, FilteredSelectMultiple):
                 widget.verbose_name = _("roles")

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "simple_history",
+    "axes",
     "accounts",
     "catalog",
     "workcalendar",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.errors.NotFoundPageMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,10 +92,35 @@ else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- shared cache (issue 11) --------------------------------------------------------------------------------
+# Every counter that must hold across processes (the login and API brakes) lives in one cache that all web
+# processes share: CACHE_URL when given (production: Redis, redis://host:6379/1), else a database table (made by
+# `manage.py createcachetable`; `make run` and the tests make it), which needs no server. Never a per-process
+# memory cache: with three gunicorn workers each would count a third of the guesses.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# --- password brakes (issue 11): accounts/brakes.py ------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["accounts.brakes.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# Per account: this many failed logins in a row lock it until an administrator unlocks it (django-axes, counted
+# in the database). Per address: at most LOGIN_IP_FAILURES failures per LOGIN_IP_WINDOW (s, m, h) from one address.
+AXES_FAILURE_LIMIT = env.int("LOGIN_LOCK_FAILURES", default=10)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.brakes.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.brakes.client_ip"
+AXES_VERBOSE = False
+LOGIN_IP_FAILURES = env.int("LOGIN_IP_FAILURES", default=30)
+LOGIN_IP_WINDOW = env("LOGIN_IP_WINDOW", default="10m")
+# Reverse proxies in front of the web server that add X-Forwarded-For (0: clients connect directly).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# axes warns that it does not brake per address: accounts.brakes does, with a window instead of a lock.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -180,9 +207,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST API -------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Basic first: a request without (or with wrong) credentials answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_auth.BrakedBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -218,7 +246,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 ADMIN_SITE_HEADER = _("After-sales feedback tracking")
