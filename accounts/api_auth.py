@@ -2,6 +2,7 @@
 past its failure budget answers 429, a locked account 403 with the reason, a wrong password 401. A correct
 password is never braked; each failure counts for the address and (through axes) for the account."""
 
+from drf_spectacular.authentication import BasicScheme
 from rest_framework import authentication, exceptions
 
 from . import brakes
@@ -21,3 +22,9 @@ class BrakedBasicAuthentication(authentication.BasicAuthentication):
             if brakes.account_locked(http_request, userid):
                 raise exceptions.PermissionDenied(detail=str(brakes.LOCKED_MESSAGE)) from None
             raise
+
+
+class BrakedBasicScheme(BasicScheme):
+    """The published schema names it as what it is: HTTP Basic."""
+
+    target_class = "accounts.api_auth.BrakedBasicAuthentication"

@@ -218,6 +218,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "NON_FIELD_ERRORS_KEY": "detail",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后反馈跟踪 API",
@@ -227,6 +228,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its documentation page are for logged-in users and API clients, not for anyone (issue 11).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # API clients authenticate with HTTP Basic; the session cookie only lets the logged-in documentation page
+    # try the API out, so the schema publishes Basic alone.
+    "AUTHENTICATION_WHITELIST": ["accounts.api_auth.BrakedBasicAuthentication"],
+    # A PATCH body is the input serializer as it is (the version is required), not one with every field optional.
+    "COMPONENT_SPLIT_PATCH": False,
 }
 
 # --- audit trail (issue 11) ---------------------------------------------------------------------------------
