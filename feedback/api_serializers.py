@@ -118,6 +118,12 @@ class RegistrationInput(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text=_("Mobile (13812345678) or landline with area code (0755-12345678)."),
+        error_messages={
+            "invalid": _(
+                "Enter a mainland mobile number (11 digits starting with 1, e.g. 13812345678) or a landline with "
+                "its area code (e.g. 0755-12345678)."
+            )
+        },
     )
     contact_email = StrictEmailField(required=False, allow_blank=True)
     product_model = serializers.SlugRelatedField(
