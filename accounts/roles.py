@@ -88,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "corrective_actions.view_capa",
     ],
     Role.ADMINISTRATOR: [
+        "auth.view_group",  # reads what each role may do (the roles themselves are fixed in this file)
         "feedback.view_feedback",
         "feedback.view_all_feedback",
         "feedback.void_feedback",

@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from sla.selectors import clocks_for
 
@@ -24,6 +24,7 @@ PAGE_SIZE = 25
 
 
 @login_required
+@require_safe
 def feedback_list(request: HttpRequest) -> HttpResponse:
     qs = feedback_visible_to(request.user)
     filterset = FeedbackFilter(request.GET or None, queryset=qs, request=request)
@@ -42,6 +43,7 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
     feedback = feedback_get_for_detail(request.user, number)
     labels = dict(CustomerRequest.choices)
@@ -199,6 +201,7 @@ def feedback_void(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def attachment_download(request: HttpRequest, number: str, attachment_id: str) -> FileResponse:
     feedback = feedback_get_visible(request.user, number)
     return stored_file_response(request, get_object_or_404(feedback.attachments, pk=attachment_id))
