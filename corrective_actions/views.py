@@ -12,7 +12,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
 
 from accounts.models import Department, User
 from feedback.errors import DomainError, StaleError
@@ -108,7 +107,6 @@ def _handle(
 
 # --- list and detail ----------------------------------------------------------------------------------------------
 @login_required
-@require_safe
 def capa_list_view(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("corrective_actions.view_capa"):
         raise Http404
@@ -131,7 +129,6 @@ def capa_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_safe
 def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     user = request.user
     capa = get_object_or_404(capa_visible_to(user).select_related("submitted_by"), number=number)
@@ -474,7 +471,6 @@ def capa_link_view(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_safe
 def attachment_download_view(request: HttpRequest, number: str, file_id) -> FileResponse:
     capa = capa_get_visible(request.user, number)
     return stored_file_response(request, get_object_or_404(CapaAttachment, pk=file_id, capa=capa))
