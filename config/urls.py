@@ -1,9 +1,13 @@
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+# Swagger UI adds <style> elements and style attributes: its page alone allows inline styles (no inline script).
+SWAGGER_CSP = csp_replace({"style-src": ["'self'", "'unsafe-inline'"]})
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -16,7 +20,7 @@ urlpatterns = [
     # the split view serves its JavaScript as a file (no inline script: Content-Security-Policy)
     path(
         "api/docs/",
-        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        login_required(SWAGGER_CSP(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))),
         name="api-docs",
     ),
     path("i18n/", include("django.conf.urls.i18n")),

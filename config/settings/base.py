@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "axes",
+    "csp",
     "accounts",
     "catalog",
     "workcalendar",
@@ -42,12 +43,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -123,10 +126,20 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.LettersAndDigitsValidator"},
 ]
+
+# --- sessions (issue 11) ----------------------------------------------------------------------------------------
+# A session ends after this many minutes without a request (accounts.middleware.IdleTimeoutMiddleware moves the
+# end forward while the user is active).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=120) * 60
+SESSION_COOKIE_HTTPONLY = True
 
 # --- language and time ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -235,6 +248,26 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": ["accounts.api_auth.BrakedBasicAuthentication"],
     # A PATCH body is the input serializer as it is (the version is required), not one with every field optional.
     "COMPONENT_SPLIT_PATCH": False,
+}
+
+# --- Content-Security-Policy (issue 11) --------------------------------------------------------------------------
+# No inline script anywhere (page code lives in static/js/, data reaches it through json_script or data-*), no
+# inline style but one: the admin's history page of django-simple-history carries style="border-top: 0", allowed by
+# its hash. Images may be data: URIs (Bootstrap draws its form controls with them). The API documentation page
+# (Swagger UI) adds what it needs in config/urls.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-hashes'", "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
 }
 
 # --- audit trail (issue 11) ---------------------------------------------------------------------------------
