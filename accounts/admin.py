@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import brakes
 from .history_admin import HistoryAdmin
-from .models import Department, User
+from .models import Department, PersonalDataAccess, User
 from .roles import permission_label
 
 
@@ -117,3 +117,23 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):
             if isinstance(widget, FilteredSelectMultiple):
                 widget.verbose_name = _("roles")
         return field
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(admin.ModelAdmin):
+    """PIPL: who was shown which customer's full contact details, when and where. Read-only; never deleted."""
+
+    list_display = ("accessed_at", "user", "record", "fields", "where", "ip_address")
+    list_filter = ("where", "record_kind")
+    search_fields = ("record", "user__username", "user__name")
+    date_hierarchy = "accessed_at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -41,7 +41,12 @@ def permission_label(permission) -> str:
     return permission.name
 
 
+# Who calls the customer sees their full phone number and e-mail address (every showing is logged: PIPL);
+# everybody else sees them masked (138****5678). accounts/privacy.py.
+_SEES_CONTACTS = "accounts.view_customer_contact"
+
 _CS_COMMON = [
+    _SEES_CONTACTS,
     "feedback.add_feedback",
     "feedback.change_feedback",
     "feedback.view_feedback",
@@ -72,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CS_AGENT: [*_CS_COMMON],
     Role.CS_SUPERVISOR: [*_CS_COMMON, "feedback.view_all_feedback", "feedback.edit_any_registration"],
     Role.QUALITY_ENGINEER: [
+        _SEES_CONTACTS,
         "feedback.view_feedback",
         "feedback.view_all_feedback",
         "feedback.verify_feedback",
@@ -89,6 +95,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     Role.ADMINISTRATOR: [
         "auth.view_group",  # reads what each role may do (the roles themselves are fixed in this file)
+        "accounts.view_personaldataaccess",  # who was shown customers' contact details (PIPL)
         "feedback.view_feedback",
         "feedback.view_all_feedback",
         "feedback.void_feedback",

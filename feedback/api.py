@@ -27,6 +27,7 @@ from .api_serializers import (
 )
 from .filters import FeedbackFilter
 from .models import Feedback, Status
+from .privacy import contact_for
 from .selectors import feedback_get_visible, feedback_visible_to
 
 MAX_ID = 2**31 - 1
@@ -96,6 +97,12 @@ class KnownParametersOnly:
             )
 
 
+def _detail(request, feedback: Feedback) -> dict:
+    """One feedback: the contact in full (and the showing logged) for who may see it, masked for the others."""
+    contact = contact_for(request, feedback, where="API")
+    return FeedbackOutput(feedback, context={"unmask": not contact.masked}).data
+
+
 def _typed_anything(fields: dict) -> bool:
     return any(value for name, value in fields.items() if name != "feedback_time")
 
@@ -142,7 +149,7 @@ class FeedbackListCreateApi(KnownParametersOnly, generics.ListAPIView):
         if not complete and not _typed_anything(fields):
             raise serializers.ValidationError({"detail": [NOTHING_TYPED]})
         feedback = services.feedback_register(actor=request.user, data=fields, complete=complete)
-        return Response(FeedbackOutput(feedback).data, status=status.HTTP_201_CREATED)
+        return Response(_detail(request, feedback), status=status.HTTP_201_CREATED)
 
 
 NUMBER = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description=_("Feedback number"))
@@ -160,7 +167,7 @@ class FeedbackDetailApi(KnownParametersOnly, generics.GenericAPIView):
         responses={200: FeedbackOutput, 401: UNAUTHORIZED, 404: NOT_FOUND, 429: TOO_MANY},
     )
     def get(self, request, number: str):
-        return Response(FeedbackOutput(self.get_object()).data)
+        return Response(_detail(request, self.get_object()))
 
     @extend_schema(
         parameters=[NUMBER],
@@ -188,4 +195,4 @@ class FeedbackDetailApi(KnownParametersOnly, generics.GenericAPIView):
         feedback = services.feedback_update_registration(
             feedback=feedback, actor=request.user, data=fields, expected_version=version, complete=complete
         )
-        return Response(FeedbackOutput(feedback).data)
+        return Response(_detail(request, feedback))

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from accounts import privacy
 from catalog.models import ProductModel
 
 from .models import Category, Channel, CustomerRequest, Feedback, Severity, Status
@@ -62,6 +63,9 @@ class NullableChoiceField(serializers.ChoiceField):
 
 
 class FeedbackOutput(serializers.ModelSerializer):
+    """A feedback. The customer's phone and e-mail are masked (138****5678) unless the serializer is given
+    ``context={"unmask": True}``: the detail of one record, for who may see contacts (feedback/api.py logs it)."""
+
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     contact_email = serializers.CharField(read_only=True, help_text=_('An e-mail address, or "" when none.'))
@@ -108,6 +112,13 @@ class FeedbackOutput(serializers.ModelSerializer):
             "severity",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("unmask"):
+            data["contact_phone"] = privacy.mask_phone(data["contact_phone"])
+            data["contact_email"] = privacy.mask_email(data["contact_email"])
+        return data
 
 
 class RegistrationInput(serializers.Serializer):

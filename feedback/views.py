@@ -18,6 +18,7 @@ from .filters import FeedbackFilter
 from .forms import RegistrationForm, VoidForm
 from .history import feedback_history
 from .models import CustomerRequest, Feedback, Status, StoredFile
+from .privacy import contact_for, masked_fields_for
 from .selectors import feedback_get_for_detail, feedback_get_visible, feedback_list_rows, feedback_visible_to
 
 PAGE_SIZE = 25
@@ -51,7 +52,10 @@ def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
         "feedback": feedback,
         "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
         "clocks": clocks_for(feedback),
-        "history": feedback_history(feedback, attachments=feedback.attachments.all()),
+        "history": feedback_history(
+            feedback, attachments=feedback.attachments.all(), masked=masked_fields_for(request.user)
+        ),
+        "contact": contact_for(request, feedback, where="detail page"),
         "can_edit": services.can_edit_registration(request.user, feedback),
         "can_void": services.can_void(request.user, feedback),
         "void_form": VoidForm(initial={"version": feedback.version}),
@@ -160,6 +164,8 @@ def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpR
             None, _("The form has errors; nothing was saved. Please check the fields marked below.")
         )
         form.mark_invalid()
+    if feedback is not None:  # the form holds the customer's contact in full: only customer service edits it
+        contact_for(request, feedback, where="registration form")
     context = {"form": form, "feedback": feedback, "stashed": stashed}
     return render(request, "feedback/form.html", context, status=400 if form.errors else 200)
 

@@ -126,6 +126,11 @@ def _admin_objects(users: dict) -> dict[type, object]:
     AccessAttempt.objects.create(**attempt, failures_since_start=1, attempt_time=timezone.now())
     AccessLog.objects.create(**attempt, attempt_time=timezone.now())
     AccessFailureLog.objects.create(**attempt, attempt_time=timezone.now(), locked_out=False)
+    from accounts.models import PersonalDataAccess
+
+    PersonalDataAccess.objects.create(
+        user=users[Role.QUALITY_ENGINEER], record="PF209901001", fields="contact_phone", where="matrix"
+    )
     objects = {model: model.objects.order_by("pk").first() for model in admin.site._registry}
     for obj in objects.values():
         if hasattr(obj, "history") and not obj.history.exists():

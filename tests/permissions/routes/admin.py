@@ -16,6 +16,7 @@ VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ADMIN_RIGHTS: dict[str, set[str]] = {
     "accounts.department": {VIEW, ADD, CHANGE},
     "accounts.user": {VIEW, ADD, CHANGE},
+    "accounts.personaldataaccess": {VIEW},  # the PIPL log of who saw customers' full contact details
     "auth.group": {VIEW},  # the roles, read-only (their permissions come from accounts/roles.py)
     "catalog.productline": {VIEW, ADD, CHANGE},
     "catalog.productmodel": {VIEW, ADD, CHANGE},
