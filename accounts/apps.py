@@ -28,6 +28,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.models import Group
+        from django.contrib.auth.signals import user_logged_in
+
+        from .middleware import mark_login_activity
+
+        user_logged_in.connect(mark_login_activity, dispatch_uid="accounts.login_activity")
 
         post_migrate.connect(_sync_roles_after_migrate, sender=self, dispatch_uid="accounts.sync_roles")
         # Groups are the roles; their names are stable codes the code refers to (accounts.roles.Role). What a

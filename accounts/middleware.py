@@ -23,3 +23,10 @@ class IdleTimeoutMiddleware:
                     now  # modified: SessionMiddleware saves it with a new expiry, and renews the cookie
                 )
         return response
+
+
+def mark_login_activity(sender, request, user, **kwargs) -> None:
+    """Logging in is activity: the session written by the login already carries it (no second write at once)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[KEY] = int(time.time())

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "corrective_actions",
     "notifications",
     "reports",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -93,6 +94,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection is checked before it is reused: after a database restart the web processes and the
+    # worker reconnect by themselves instead of failing on a dead connection (issue 11).
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A read replica for the reports (issue 11): config.db_router sends the reads made inside
+# `with read_replica():` there; everything else (and every write) goes to the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+DATABASE_ROUTERS = ["config.db_router.ReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- shared cache (issue 11) --------------------------------------------------------------------------------
@@ -151,7 +162,7 @@ USE_TZ = True
 
 # --- static and uploaded files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Front-end libraries come from npm (package.json + package-lock.json) at set-up and are served from
 # node_modules under a fixed prefix: nothing is copied into the repository and nothing loads from a CDN.
 NODE_MODULES = BASE_DIR / "node_modules"
@@ -216,7 +227,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "workcalendar.tasks.check_next_year",
         "schedule": crontab(hour=8, minute=0),
     },
+    # beat and a worker show they are alive: /healthz (ops)
+    "ops-heartbeat": {
+        "task": "ops.tasks.heartbeat",
+        "schedule": env.int("OPS_HEARTBEAT_SECONDS", default=30),
+    },
 }
+
+# --- queues and health (issue 11) -----------------------------------------------------------------------------
+# One queue by default (one worker takes everything: `make run`, the tests). To give the notices (SLA sweep,
+# e-mail) a worker of their own beside the reports (Excel workbooks), name their queues: the tasks are routed
+# there and each worker is started with `-Q <its queue>` (docs/operations.md, docker-compose.yml).
+CELERY_NOTICES_QUEUE = env("CELERY_NOTICES_QUEUE", default="")
+CELERY_REPORTS_QUEUE = env("CELERY_REPORTS_QUEUE", default="")
+CELERY_TASK_ROUTES = {
+    **(
+        {pattern: {"queue": CELERY_NOTICES_QUEUE} for pattern in ("sla.tasks.*", "notifications.tasks.*")}
+        if CELERY_NOTICES_QUEUE
+        else {}
+    ),
+    **({"reports.tasks.*": {"queue": CELERY_REPORTS_QUEUE}} if CELERY_REPORTS_QUEUE else {}),
+}
+# /healthz: a heartbeat older than this is a stopped worker (or beat)
+HEALTH_MAX_AGE_SECONDS = env.int("HEALTH_MAX_AGE_SECONDS", default=180)
 
 # --- REST API -------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
