@@ -194,6 +194,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the fault runs: chaos/)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="售后反馈跟踪 <noreply@localhost>")
 # Where links in e-mails point to.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
