@@ -20,7 +20,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 # Counters shared by every web process (the login brakes): Redis, a database of its own beside the broker's.
 CACHES = {"default": env.cache_url("CACHE_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/1")}  # noqa: F405
+# Hashed names (cached for a year by browsers), compressed ahead of time (gzip and brotli: minutes at build
+# time, the Dockerfile's collectstatic). STATIC_COMPRESS=false keeps the hashed names without compressing.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if env.bool("STATIC_COMPRESS", default=True)
+        else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    },
 }

@@ -46,32 +46,45 @@ def _cookies(headers: dict) -> dict:
     return dict(re.findall(r"(sessionid|csrftoken)=([^;]+)", raw))
 
 
-@pytest.fixture
-def production(web_server_factory, tmp_path):
-    static_root = tmp_path / "static"
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    """The production settings' collectstatic, once for the module: hashed names and their manifest. Without the
+    gzip/brotli pre-compression (STATIC_COMPRESS=false: minutes of CPU, a build step, not what is tested here)."""
+    static_root = tmp_path_factory.mktemp("static")
     env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")},
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CACHE_URL": "dbcache://django_cache",
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": "sqlite://:memory:",
         "STATIC_ROOT": str(static_root),
-        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-        "MEDIA_ROOT": str(tmp_path / "media"),
+        "STATIC_COMPRESS": "false",
     }
     collect = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=BASE_DIR,
-        env={
-            **{k: v for k, v in os.environ.items() if k not in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")},
-            **env,
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        },
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert collect.returncode == 0, collect.stderr
     assert (static_root / "staticfiles.json").exists()
+    return static_root
+
+
+@pytest.fixture
+def production(web_server_factory, tmp_path, collected_static):
+    static_root = collected_static
+    env = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": _database_url(connection.settings_dict),
+        "CACHE_URL": "dbcache://django_cache",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "STATIC_ROOT": str(static_root),
+        "STATIC_COMPRESS": "false",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
     return web_server_factory(workers=2, threads=2, settings_module="config.settings.production", env=env)
 
 
