@@ -227,6 +227,8 @@ def main() -> int:
             f"--threads={web_threads}",
             "--timeout=60",
             "--graceful-timeout=5",
+            # longer than a browser's idle connection: a reused connection the server already closed is reset
+            "--keep-alive=75",
             "--access-logfile=-",
             '--access-logformat=%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
         ],

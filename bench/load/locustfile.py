@@ -50,7 +50,7 @@ class Person(HttpUser):
     def _get(self, path: str, name: str) -> None:
         with self.client.get(path, name=name, catch_response=True) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}")
+                response.failure(f"{response.status_code} {response.error!r}"[:200])
 
     def _post_form(self, path: str, data: dict, name: str, expect=(302,)) -> None:
         page = self.client.get(path, name=f"{name} (form)")
@@ -63,7 +63,7 @@ class Person(HttpUser):
             catch_response=True,
         ) as response:
             if response.status_code not in expect:
-                response.failure(f"{response.status_code}")
+                response.failure(f"{response.status_code} {response.error!r}"[:200])
 
     @task(4)
     def feedback_list(self) -> None:
@@ -109,7 +109,7 @@ class CustomerService(Person):
             catch_response=True,
         ) as response:
             if response.status_code != 302:
-                response.failure(f"{response.status_code}")
+                response.failure(f"{response.status_code} {response.error!r}"[:200])
             else:
                 self.numbers.append(response.headers["Location"].strip("/").split("/")[-1])
 

@@ -62,6 +62,8 @@ def main() -> int:
             "--worker-class=gthread",
             "--threads=8",
             "--timeout=60",
+            # longer than the clients' idle time: a reused connection the server already closed would be reset
+            f"--keep-alive={os.environ.get('LOAD_KEEPALIVE', '75')}",
         ],
         cwd=BASE_DIR,
         env=env,
@@ -89,7 +91,7 @@ def main() -> int:
                 "-u",
                 str(users),
                 "-r",
-                str(users),
+                os.environ.get("LOAD_SPAWN_RATE", "10"),
                 "-t",
                 f"{seconds}s",
                 "--host",
@@ -134,7 +136,8 @@ def main() -> int:
             for r in rows
             if r["Name"] != "Aggregated"
         },
-        "server": "gunicorn 2 processes x 8 threads, PostgreSQL, loopback; a shared 2-core machine",
+        "spawn_rate_per_second": float(os.environ.get("LOAD_SPAWN_RATE", "10")),
+        "server": "gunicorn 2 processes x 8 threads (keep-alive 75 s), PostgreSQL, loopback; a shared 2-core machine",
     }
     (out / "load.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     sys.stdout.write(
