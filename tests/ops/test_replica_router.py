@@ -8,12 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from config.db_router import ReadReplicaRouter, read_replica
 from feedback.models import Feedback
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")  # the router only reads the aliases
 def test_reads_inside_the_block_go_to_the_replica_writes_never(settings):
     settings.DATABASES = {**settings.DATABASES, "replica": {**settings.DATABASES["default"]}}
     router = ReadReplicaRouter()
