@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 # make bench: which benches (prefixes of bench_<name>.py), empty = all.
 BENCH ?=
 
-.PHONY: help setup venv assets messages run test lint bench clean distclean
+.PHONY: help setup venv assets messages run test lint bench chaos load clean distclean
 
 help:
 	@echo "make run     set up, then the whole system on SQLite: web http://127.0.0.1:8000 + Celery worker + beat,"
@@ -33,6 +33,8 @@ help:
 	@echo "             TESTS=tests/feedback/test_numbering.py  PYTEST_ARGS='-k pf -x'  TEST_WORKERS=0"
 	@echo "make lint    ruff check, ruff format --check, manage.py check, makemigrations --check"
 	@echo "make bench   benchmarks on PostgreSQL database aftersales_bench (BENCH='numbering sla' for some)"
+	@echo "make chaos   faults on a private PostgreSQL + Redis (CHAOS_RUNS=50 each, FAULTS='redis worker postgres beat')"
+	@echo "make load    50 users for 60 s against gunicorn on PostgreSQL (BENCH_DATABASE_URL), loopback only"
 	@echo "make setup   only the set-up: .venv, node_modules, compiled translations"
 	@echo "make clean   remove generated files (keeps .venv, node_modules, db.sqlite3, media/); distclean: all"
 
@@ -87,6 +89,14 @@ lint: setup
 
 bench: setup
 	@$(PY) bench/run.py $(BENCH)
+
+# Faults with figures (issue 11): its own PostgreSQL cluster and Redis on free ports, never the shared ones.
+chaos: setup
+	@$(PY) chaos/run.py
+
+# Load (issue 11): LOAD_USERS (50) for LOAD_SECONDS (60) of mixed traffic, figures in bench-results/load.json.
+load: setup
+	@$(PY) bench/load/run.py
 
 clean:
 	rm -rf .run test-results bench-results staticfiles .test-media .test-db.sqlite3* .pytest_cache .ruff_cache

@@ -14,7 +14,39 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
+def role_label(code: str) -> str:
+    """The label of a role (in the active language), or the code itself for a group that is not a role."""
+    return str(Role(code).label) if code in Role.values else code
+
+
+_DEFAULT_ACTIONS = {
+    "view": _("View %(things)s"),
+    "add": _("Add %(things)s"),
+    "change": _("Change %(things)s"),
+    "delete": _("Delete %(things)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """A permission in the reader's language: Django stores their names in English at creation time."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return permission.name
+    custom = dict(model._meta.permissions)
+    if permission.codename in custom:
+        return str(custom[permission.codename])
+    action = permission.codename.split("_", 1)[0]
+    if action in _DEFAULT_ACTIONS:
+        return str(_DEFAULT_ACTIONS[action] % {"things": model._meta.verbose_name_plural})
+    return permission.name
+
+
+# Who calls the customer sees their full phone number and e-mail address (every showing is logged: PIPL);
+# everybody else sees them masked (138****5678). accounts/privacy.py.
+_SEES_CONTACTS = "accounts.view_customer_contact"
+
 _CS_COMMON = [
+    _SEES_CONTACTS,
     "feedback.add_feedback",
     "feedback.change_feedback",
     "feedback.view_feedback",
@@ -45,6 +77,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CS_AGENT: [*_CS_COMMON],
     Role.CS_SUPERVISOR: [*_CS_COMMON, "feedback.view_all_feedback", "feedback.edit_any_registration"],
     Role.QUALITY_ENGINEER: [
+        _SEES_CONTACTS,
         "feedback.view_feedback",
         "feedback.view_all_feedback",
         "feedback.verify_feedback",
@@ -61,6 +94,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "corrective_actions.view_capa",
     ],
     Role.ADMINISTRATOR: [
+        "auth.view_group",  # reads what each role may do (the roles themselves are fixed in this file)
+        "accounts.view_personaldataaccess",  # who was shown customers' contact details (PIPL)
         "feedback.view_feedback",
         "feedback.view_all_feedback",
         "feedback.void_feedback",

@@ -1,24 +1,25 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.history_admin import HistoryAdmin
 
 from .models import FaultPhenomenon, ProductLine, ProductModel
 
 
 @admin.register(ProductLine)
-class ProductLineAdmin(SimpleHistoryAdmin):
+class ProductLineAdmin(HistoryAdmin):
     list_display = ("name", "code", "is_active")
     search_fields = ("name", "code")
 
 
 @admin.register(ProductModel)
-class ProductModelAdmin(SimpleHistoryAdmin):
+class ProductModelAdmin(HistoryAdmin):
     list_display = ("code", "name", "line", "is_active")
     list_filter = ("line", "is_active")
     search_fields = ("code", "name")
 
 
 @admin.register(FaultPhenomenon)
-class FaultPhenomenonAdmin(SimpleHistoryAdmin):
+class FaultPhenomenonAdmin(HistoryAdmin):
     list_display = ("name", "line", "is_active")
     list_filter = ("line", "is_active")
     search_fields = ("name",)

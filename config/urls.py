@@ -1,8 +1,13 @@
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+# Swagger UI adds <style> elements and style attributes: its page alone allows inline styles (no inline script).
+SWAGGER_CSP = csp_replace({"style-src": ["'self'", "'unsafe-inline'"]})
 
 urlpatterns = [
     path("", include("accounts.urls")),
@@ -13,11 +18,19 @@ urlpatterns = [
     path("calendar/", include("workcalendar.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # the split view serves its JavaScript as a file (no inline script: Content-Security-Policy)
+    path(
+        "api/docs/",
+        login_required(SWAGGER_CSP(SpectacularSwaggerSplitView.as_view(url_name="api-schema"))),
+        name="api-docs",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
 ]
+
+handler404 = "config.errors.page_not_found"
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER

@@ -2,8 +2,8 @@
 the department, keep every round and move the deadlines), and nothing is ever deleted."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.history_admin import HistoryAdmin
 from feedback.admin import ReadOnlyAdminMixin
 
 from .models import Capa, CapaAttachment, CapaReview, EffectVerification, Measure
@@ -31,7 +31,7 @@ class EffectVerificationInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Capa)
-class CapaAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class CapaAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ("number", "title", "lead_department", "status", "round", "created_at")
     list_filter = ("status", "lead_department", "root_cause_category")
     search_fields = ("number", "title")
@@ -40,7 +40,7 @@ class CapaAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Measure)
-class MeasureAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+class MeasureAdmin(ReadOnlyAdminMixin, HistoryAdmin):
     list_display = ("capa", "round", "kind", "description", "owner", "department", "planned_date", "state")
     list_filter = ("state", "kind", "department")
     search_fields = ("capa__number", "description")

@@ -40,6 +40,7 @@ from .selectors import (
     measure_rates_by_capa,
     measure_rates_by_department,
 )
+from .timeline import capa_timeline
 
 
 def _detail(capa) -> HttpResponse:
@@ -139,10 +140,6 @@ def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     rounds: dict[int, list[Measure]] = {}
     for m in measures:
         rounds.setdefault(m.round, []).append(m)
-    reviews = list(capa.reviews.select_related("reviewed_by"))
-    verifications = list(
-        capa.effect_verifications.select_related("verified_by").prefetch_related("attachments")
-    )
     feedbacks = (
         Feedback.objects.filter(capa=capa)
         .select_related("product_model")
@@ -159,8 +156,7 @@ def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     context = {
         "capa": capa,
         "rounds": sorted(rounds.items()),
-        "reviews": reviews,
-        "verifications": verifications,
+        "timeline": capa_timeline(capa),
         "feedbacks": feedbacks,
         "rates": capa_rates(capa),
         "can": can,
@@ -188,7 +184,9 @@ def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse
             "number": feedback.number
         }
     initial = {"title": f"{feedback.fault_phenomenon or ''} {feedback.product_model or ''}".strip()}
-    form = CapaForm(request.POST or None, initial=initial, version=feedback.version)
+    form = CapaForm(
+        request.POST if request.method == "POST" else None, initial=initial, version=feedback.version
+    )
     page = {"feedback": feedback, "title": gettext_lazy("Write the CAPA form")}
     if request.method == "POST" and not blocked:
         if form.is_valid():

@@ -106,6 +106,20 @@ class RegistrationForm(forms.ModelForm):
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
 
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and not self._anything_typed(cleaned):
+            raise forms.ValidationError(
+                _("Nothing was entered: fill in at least the customer or the problem before saving."),
+                code="empty",
+            )
+        return cleaned
+
+    def _anything_typed(self, cleaned: dict) -> bool:
+        """A new record needs something besides the pre-filled feedback time: an empty form is no draft."""
+        typed = any(cleaned.get(name) for name in self._meta.fields if name != "feedback_time")
+        return typed or bool(cleaned.get("attachments")) or bool(self.clean_stashed())
+
     def clean_stashed(self):
         return self.data.getlist("stashed") if hasattr(self.data, "getlist") else []
 

@@ -34,7 +34,7 @@ def _tracked_fields() -> list[models.Field]:
     return [f for f in Feedback._meta.concrete_fields if f.name not in HIDDEN_FIELDS]
 
 
-def _display(fld: models.Field, value, names: dict) -> str:
+def _plain_display(fld: models.Field, value, names: dict) -> str:
     if value in (None, "", []):
         return "—"
     if fld.choices:
@@ -75,13 +75,30 @@ def _resolve_names(feedback: Feedback, records: list, fields: list[models.Field]
     return names
 
 
+def _masking(masked: set[str]):
+    """``_display``, with the values of the ``masked`` fields (a customer's contact: accounts.privacy) masked."""
+    from accounts.privacy import mask_email, mask_phone
+
+    maskers = {"contact_phone": mask_phone, "contact_email": mask_email}
+
+    def display(fld: models.Field, value, names: dict) -> str:
+        shown = _plain_display(fld, value, names)
+        if fld.name in masked and shown != "—":
+            return maskers.get(fld.name, lambda v: "***")(shown)
+        return shown
+
+    return display
+
+
 def feedback_history(
-    feedback: Feedback, *, attachments: Iterable[Attachment] | None = None
+    feedback: Feedback, *, attachments: Iterable[Attachment] | None = None, masked: set[str] = frozenset()
 ) -> list[HistoryLine]:
-    """Newest first. ``attachments``: the feedback's attachments with their uploaders, when the caller has them."""
+    """Newest first. ``attachments``: the feedback's attachments with their uploaders, when the caller has them;
+    ``masked``: fields whose values the reader sees masked (feedback.privacy.masked_fields_for)."""
     records = list(feedback.history.select_related("history_user").order_by("history_date", "history_id"))
     fields = _tracked_fields()
     names = _resolve_names(feedback, records, fields)
+    display = _masking(set(masked)) if masked else _plain_display
     lines: list[HistoryLine] = []
     previous = None
     for record in records:
@@ -92,16 +109,14 @@ def feedback_history(
             for fld in fields:
                 value = getattr(record, fld.attname)
                 if value not in (None, "", []):
-                    line.changes.append(Change(str(fld.verbose_name), "", _display(fld, value, names)))
+                    line.changes.append(Change(str(fld.verbose_name), "", display(fld, value, names)))
         else:
             line = HistoryLine(at=record.history_date, who=who, action=_("changed"), reason=reason)
             for fld in fields:
                 before, after = getattr(previous, fld.attname), getattr(record, fld.attname)
                 if before != after:
                     line.changes.append(
-                        Change(
-                            str(fld.verbose_name), _display(fld, before, names), _display(fld, after, names)
-                        )
+                        Change(str(fld.verbose_name), display(fld, before, names), display(fld, after, names))
                     )
         if line.changes or line.reason or previous is None:
             lines.append(line)

@@ -543,11 +543,33 @@ def feedbacks_capa_effective(*, capa: Capa, actor: User, at: dt.datetime) -> Non
 
 
 # --- closing --------------------------------------------------------------------------------------
+def steps_missing_before_capa(feedback: Feedback) -> list[str]:
+    """The lifecycle steps before the CAPA form that a feedback has not been through, in their order
+    (registration, verification, classification, fault phenomenon, grading, assignment)."""
+    problems: list[str] = []
+    if feedback.status == Status.DRAFT:
+        problems.append(_("The registration is not complete yet."))
+    verification = verification_of(feedback)
+    if verification is None:
+        problems.append(_("The verification has not been recorded."))
+    elif verification.verdict != Verification.Verdict.CONFIRMED:
+        problems.append(_("The verification did not confirm the problem: close it as not confirmed instead."))
+    if not feedback.category:
+        problems.append(_("The feedback is not classified yet (category and fault phenomenon)."))
+    elif feedback.category != Category.SERVICE and not feedback.fault_phenomenon_id:
+        problems.append(_("No fault phenomenon is chosen yet."))
+    if not feedback.severity:
+        problems.append(_("The feedback is not graded yet."))
+    if not feedback.assignments.all():
+        problems.append(_("No responsible department is assigned yet."))
+    return problems
+
+
 def close_resolved_problems(feedback: Feedback) -> list[str]:
     """DOMAIN step 11: what keeps the feedback from being closed as resolved, each reason named. Reads the CAPA
     form's measures and the callback's attempts through the feedback (no query when they came with it)."""
     prefetch_related_objects([feedback], CAPA_MEASURES)
-    problems: list[str] = []
+    problems = steps_missing_before_capa(feedback)
     capa = feedback.capa
     if capa is None:
         problems.append(_("No CAPA form resolves this feedback."))

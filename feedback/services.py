@@ -24,6 +24,9 @@ from .validators import normalize_phone
 from .workflow import feedback_save, feedback_transition, lock_feedback
 
 # The registration fields a customer service agent fills in (DOMAIN.md step 1).
+# Nothing the system tracks happened before this: a date before it is a typing error (or a fuzzer's 1517).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+
 REGISTRATION_FIELDS = (
     "customer_name",
     "contact_phone",
@@ -99,10 +102,14 @@ def registration_errors(
     feedback_time = data.get("feedback_time")
     if feedback_time and feedback_time > now + dt.timedelta(minutes=5):
         errors["feedback_time"] = [_("The feedback time cannot be in the future.")]
+    elif feedback_time and timezone.localtime(feedback_time).date() < EARLIEST_DATE:
+        errors["feedback_time"] = [_("The feedback time cannot be before 2000.")]
     purchase_date = data.get("purchase_date")
     if purchase_date:
         if purchase_date > timezone.localdate(now):
             errors["purchase_date"] = [_("The purchase date cannot be in the future.")]
+        elif purchase_date < EARLIEST_DATE:
+            errors["purchase_date"] = [_("The purchase date cannot be before 2000.")]
         elif feedback_time and purchase_date > timezone.localtime(feedback_time).date():
             errors["purchase_date"] = [_("The purchase date cannot be after the feedback time.")]
     model = data.get("product_model")

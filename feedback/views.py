@@ -7,7 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from sla.selectors import clocks_for
 
@@ -18,12 +18,14 @@ from .filters import FeedbackFilter
 from .forms import RegistrationForm, VoidForm
 from .history import feedback_history
 from .models import CustomerRequest, Feedback, Status, StoredFile
+from .privacy import contact_for, masked_fields_for
 from .selectors import feedback_get_for_detail, feedback_get_visible, feedback_list_rows, feedback_visible_to
 
 PAGE_SIZE = 25
 
 
 @login_required
+@require_safe
 def feedback_list(request: HttpRequest) -> HttpResponse:
     qs = feedback_visible_to(request.user)
     filterset = FeedbackFilter(request.GET or None, queryset=qs, request=request)
@@ -42,6 +44,7 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
     feedback = feedback_get_for_detail(request.user, number)
     labels = dict(CustomerRequest.choices)
@@ -49,7 +52,10 @@ def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
         "feedback": feedback,
         "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
         "clocks": clocks_for(feedback),
-        "history": feedback_history(feedback, attachments=feedback.attachments.all()),
+        "history": feedback_history(
+            feedback, attachments=feedback.attachments.all(), masked=masked_fields_for(request.user)
+        ),
+        "contact": contact_for(request, feedback, where="detail page"),
         "can_edit": services.can_edit_registration(request.user, feedback),
         "can_void": services.can_void(request.user, feedback),
         "void_form": VoidForm(initial={"version": feedback.version}),
@@ -124,7 +130,12 @@ def _add_registration_errors(request: HttpRequest, form: RegistrationForm, feedb
 
 
 def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpResponse:
-    form = RegistrationForm(request.POST or None, request.FILES or None, instance=feedback)
+    # Bound on every POST, an empty one included (an empty QueryDict is falsy: ``request.POST or None`` would
+    # leave the form unbound and the page without its errors).
+    posted = request.method == "POST"
+    form = RegistrationForm(
+        request.POST if posted else None, request.FILES if posted else None, instance=feedback
+    )
     stashed: list[files.StashedFile] = []
     if request.method == "POST":
         if form.is_valid():
@@ -153,6 +164,8 @@ def _registration_page(request: HttpRequest, feedback: Feedback | None) -> HttpR
             None, _("The form has errors; nothing was saved. Please check the fields marked below.")
         )
         form.mark_invalid()
+    if feedback is not None:  # the form holds the customer's contact in full: only customer service edits it
+        contact_for(request, feedback, where="registration form")
     context = {"form": form, "feedback": feedback, "stashed": stashed}
     return render(request, "feedback/form.html", context, status=400 if form.errors else 200)
 
@@ -194,6 +207,7 @@ def feedback_void(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def attachment_download(request: HttpRequest, number: str, attachment_id: str) -> FileResponse:
     feedback = feedback_get_visible(request.user, number)
     return stored_file_response(request, get_object_or_404(feedback.attachments, pk=attachment_id))

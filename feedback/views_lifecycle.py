@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from corrective_actions import services as capa_services
 from corrective_actions.rules import why_not_link
@@ -258,7 +259,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "emergency_response",
-            gettext_lazy("Emergency response started"),
+            gettext_lazy("Start the emergency response"),
             lf.EmergencyForm,
             lifecycle.why_not_emergency,
             _emergency,
@@ -389,6 +390,7 @@ def lifecycle_action(request: HttpRequest, number: str, action: str) -> HttpResp
 
 
 @login_required
+@require_safe
 def lifecycle_panel(request: HttpRequest, number: str) -> HttpResponse:
     """The panel alone (htmx refresh)."""
     feedback = feedback_get_for_detail(request.user, number)

@@ -1,11 +1,12 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.history_admin import HistoryAdmin
 
 from .models import SlaClock, SlaSetting
 
 
 @admin.register(SlaSetting)
-class SlaSettingAdmin(SimpleHistoryAdmin):
+class SlaSettingAdmin(HistoryAdmin):
     """One row per kind of clock (seeded with DOMAIN.md's table). A change applies to clocks started after it."""
 
     list_display = ("kind", "length_working_days", "length_hours", "warn_percent", "warn_hours_before")

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.history_admin import HistoryAdmin
 
 from .models import CalendarDay, CalendarYear
 from .services import calendar_changed, calendar_day_clear, calendar_day_set
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(SimpleHistoryAdmin):
+class CalendarDayAdmin(HistoryAdmin):
     """Overrides go through the services: every save or delete recomputes the running deadlines."""
 
     list_display = ("date", "is_working", "name", "note", "updated_by", "updated_at")
@@ -36,7 +37,7 @@ class CalendarDayAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(SimpleHistoryAdmin):
+class CalendarYearAdmin(HistoryAdmin):
     """Years are entered on the calendar page (it checks the whole year); here they are listed."""
 
     list_display = ("year", "entered_by", "entered_at", "note", "calendar_page")

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "simple_history",
+    "axes",
+    "csp",
     "accounts",
     "catalog",
     "workcalendar",
@@ -38,19 +40,24 @@ INSTALLED_APPS = [
     "notifications",
     "intake",
     "reports",
+    "ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "config.errors.NotFoundPageMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -88,18 +95,63 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # A persistent connection is checked before it is reused: after a database restart the web processes and the
+    # worker reconnect by themselves instead of failing on a dead connection (issue 11).
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# A read replica for the reports (issue 11): config.db_router sends the reads made inside
+# `with read_replica():` there; everything else (and every write) goes to the primary.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    DATABASES["replica"].setdefault("CONN_HEALTH_CHECKS", True)
+DATABASE_ROUTERS = ["config.db_router.ReadReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- shared cache (issue 11) --------------------------------------------------------------------------------
+# Every counter that must hold across processes (the login and API brakes) lives in one cache that all web
+# processes share: CACHE_URL when given (production: Redis, redis://host:6379/1), else a database table (made by
+# `manage.py createcachetable`; `make run` and the tests make it), which needs no server. Never a per-process
+# memory cache: with three gunicorn workers each would count a third of the guesses.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# --- password brakes (issue 11): accounts/brakes.py ------------------------------------------------------------
+AUTHENTICATION_BACKENDS = ["accounts.brakes.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+# Per account: this many failed logins in a row lock it until an administrator unlocks it (django-axes, counted
+# in the database). Per address: at most LOGIN_IP_FAILURES failures per LOGIN_IP_WINDOW (s, m, h) from one address.
+AXES_FAILURE_LIMIT = env.int("LOGIN_LOCK_FAILURES", default=10)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.brakes.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.brakes.client_ip"
+AXES_VERBOSE = False
+LOGIN_IP_FAILURES = env.int("LOGIN_IP_FAILURES", default=30)
+LOGIN_IP_WINDOW = env("LOGIN_IP_WINDOW", default="10m")
+# Reverse proxies in front of the web server that add X-Forwarded-For (0: clients connect directly).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# axes warns that it does not brake per address: accounts.brakes does, with a window instead of a lock.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.LettersAndDigitsValidator"},
 ]
+
+# --- sessions (issue 11) ----------------------------------------------------------------------------------------
+# A session ends after this many minutes without a request (accounts.middleware.IdleTimeoutMiddleware moves the
+# end forward while the user is active).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=120) * 60
+SESSION_COOKIE_HTTPONLY = True
 
 # --- language and time ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -111,7 +163,7 @@ USE_TZ = True
 
 # --- static and uploaded files --------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Front-end libraries come from npm (package.json + package-lock.json) at set-up and are served from
 # node_modules under a fixed prefix: nothing is copied into the repository and nothing loads from a CDN.
 NODE_MODULES = BASE_DIR / "node_modules"
@@ -143,6 +195,8 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# for EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the fault runs: chaos/)
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=None)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="售后反馈跟踪 <noreply@localhost>")
 # Where links in e-mails point to.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
@@ -184,13 +238,36 @@ CELERY_BEAT_SCHEDULE = {
     },
     "intake-purge": {"task": "intake.tasks.purge", "schedule": crontab(hour=3, minute=45)},
     "intake-resume-imports": {"task": "intake.tasks.resume_imports", "schedule": 300},
+    # beat and a worker show they are alive: /healthz (ops)
+    "ops-heartbeat": {
+        "task": "ops.tasks.heartbeat",
+        "schedule": env.int("OPS_HEARTBEAT_SECONDS", default=30),
+    },
 }
+
+# --- queues and health (issue 11) -----------------------------------------------------------------------------
+# One queue by default (one worker takes everything: `make run`, the tests). To give the notices (SLA sweep,
+# e-mail) a worker of their own beside the reports (Excel workbooks), name their queues: the tasks are routed
+# there and each worker is started with `-Q <its queue>` (docs/operations.md, docker-compose.yml).
+CELERY_NOTICES_QUEUE = env("CELERY_NOTICES_QUEUE", default="")
+CELERY_REPORTS_QUEUE = env("CELERY_REPORTS_QUEUE", default="")
+CELERY_TASK_ROUTES = {
+    **(
+        {pattern: {"queue": CELERY_NOTICES_QUEUE} for pattern in ("sla.tasks.*", "notifications.tasks.*")}
+        if CELERY_NOTICES_QUEUE
+        else {}
+    ),
+    **({"reports.tasks.*": {"queue": CELERY_REPORTS_QUEUE}} if CELERY_REPORTS_QUEUE else {}),
+}
+# /healthz: a heartbeat older than this is a stopped worker (or beat)
+HEALTH_MAX_AGE_SECONDS = env.int("HEALTH_MAX_AGE_SECONDS", default=180)
 
 # --- REST API -------------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Basic first: a request without (or with wrong) credentials answers 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_auth.BrakedBasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -198,6 +275,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "NON_FIELD_ERRORS_KEY": "detail",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "售后反馈跟踪 API",
@@ -207,7 +285,38 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and its documentation page are for logged-in users and API clients, not for anyone (issue 11).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # API clients authenticate with HTTP Basic; the session cookie only lets the logged-in documentation page
+    # try the API out, so the schema publishes Basic alone.
+    "AUTHENTICATION_WHITELIST": ["accounts.api_auth.BrakedBasicAuthentication"],
+    # A PATCH body is the input serializer as it is (the version is required), not one with every field optional.
+    "COMPONENT_SPLIT_PATCH": False,
 }
+
+# --- Content-Security-Policy (issue 11) --------------------------------------------------------------------------
+# No inline script anywhere (page code lives in static/js/, data reaches it through json_script or data-*), no
+# inline style but one: the admin's history page of django-simple-history carries style="border-top: 0", allowed by
+# its hash. Images may be data: URIs (Bootstrap draws its form controls with them). The API documentation page
+# (Swagger UI) adds what it needs in config/urls.py.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-hashes'", "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- audit trail (issue 11) ---------------------------------------------------------------------------------
+# History is read in the admin, never reverted: records change through the services (accounts.history_admin).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- the domain -----------------------------------------------------------------------------------------------
 # E-mail notices produced outside working time wait for this time on the next working day (level Ⅲ excepted).
@@ -252,7 +361,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 ADMIN_SITE_HEADER = _("After-sales feedback tracking")

@@ -94,6 +94,13 @@ TEST_REDIS_URL = REDIS_TEST_URL if REDIS_UP else None
 
 if not PG_UP:
     DATABASES["default"]["TEST"] = {"NAME": SQLITE_TEST_FILE}
+# In-process tests count in a per-process memory cache (cleared before each test: tests/conftest.py). The servers
+# a test starts in subprocesses (gunicorn, Celery: config.settings.worker_test) share the database cache, whose
+# table the test database gets from this second alias (Django's test set-up runs createcachetable).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = BASE_DIR / ".test-media"

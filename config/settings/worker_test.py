@@ -35,5 +35,7 @@ os.environ["CELERY_BROKER_URL"] = _BROKER_URL
 CELERY_BROKER_URL = _BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = _TRANSPORT_OPTIONS
 CELERY_TASK_DEFAULT_QUEUE = _DEFAULT_QUEUE
+# Processes started by a test share one cache: the test database's cache table, or CACHE_URL when given.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = False

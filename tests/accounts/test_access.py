@@ -68,7 +68,7 @@ def test_a_wrong_password_is_refused_in_chinese_and_guessing_is_braked(client, u
     for _ in range(12):
         client.post(reverse("login"), {"username": agent.username, "password": "wrong"})
     response = client.post(reverse("login"), {"username": agent.username, "password": PASSWORD})
-    assert "登录尝试次数过多" in response.content.decode()
+    assert "该账号因多次密码错误已被锁定" in response.content.decode()  # issue 11: locked, not just slowed
     assert "_auth_user_id" not in client.session
 
 

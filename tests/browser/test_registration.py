@@ -44,7 +44,9 @@ def test_an_agent_registers_a_feedback_with_a_photo_and_sees_its_pf_number(
     assert re.fullmatch(r"PF\d{6}\d{3,}", number)
     assert "已登记" in page.content() or "待核实" in page.get_by_test_id("feedback-status").inner_text()
     assert page.get_by_test_id("attachments").get_by_text("故障照片.png").is_visible()
-    assert page.locator("img[alt='故障照片.png']").evaluate("img => img.naturalWidth") == 40
+    thumbnail = page.locator("img[alt='故障照片.png']")
+    thumbnail.evaluate("img => img.complete || new Promise(done => img.addEventListener('load', done))")
+    assert thumbnail.evaluate("img => img.naturalWidth") == 40  # the image arrived (on a busy machine: later)
     screenshot("registered-detail")
 
     feedback = Feedback.objects.get(number=number)
