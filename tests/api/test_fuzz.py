@@ -81,7 +81,9 @@ def test_schemathesis_finds_nothing_as_any_role(web_server_factory, capsys, tmp_
     server = web_server_factory(workers=2, threads=4, env={"LOGIN_IP_FAILURES": "100000"})
 
     admin = User.objects.get(username="admin")
-    _, token = integration_create(actor=admin, name="模糊测试平台", channel=Channel.ONLINE_CHAT, rate_per_minute=100000)
+    _, token = integration_create(
+        actor=admin, name="模糊测试平台", channel=Channel.ONLINE_CHAT, rate_per_minute=100000
+    )
     runs = {
         username: (["--auth", f"{username}:Demo@2026", "--exclude-path-regex", INTAKE], phases, examples)
         for username, (phases, examples) in RUNS.items()
