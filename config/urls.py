@@ -6,10 +6,13 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from feedback.views_workspace import home as workspace_home
+
 # Swagger UI adds <style> elements and style attributes: its page alone allows inline styles (no inline script).
 SWAGGER_CSP = csp_replace({"style-src": ["'self'", "'unsafe-inline'"]})
 
 urlpatterns = [
+    path("", workspace_home, name="home"),  # each role's workspace
     path("", include("accounts.urls")),
     path("feedback/", include("feedback.urls")),
     path("capa/", include("corrective_actions.urls")),

@@ -24,7 +24,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
 from accounts.selectors import department_heads
-from feedback.errors import DomainError, StaleError
+from core.errors import DomainError
+from core.versioning import lock_versioned, save_versioned
 from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
 from feedback.services import raise_field_errors, stored_file_save
@@ -61,46 +62,52 @@ def _end_of_day(day: dt.date) -> dt.datetime:
 # ``of`` keeps the lock on the rows written: without it the joined rows (the lead department, the measure's owner)
 # would be locked as well, holding up unrelated work on them until the transaction ends.
 def capa_lock(capa: Capa, *, expected_version: int | None = None) -> Capa:
-    locked = Capa.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=capa.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleError(
+    return lock_versioned(
+        Capa.objects.select_for_update(of=("self",)).select_related("lead_department"),
+        capa.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
             _("%(number)s was changed by someone else after you opened it. Reload the page and try again.")
             % {"number": locked.number}
-        )
-    return locked
+        ),
+    )
 
 
 def measure_lock(measure: Measure, *, expected_version: int | None = None) -> Measure:
     """The measure and its CAPA form, both locked (one statement)."""
-    locked = (
-        Measure.objects.select_for_update(of=("self", "capa"))
-        .select_related("capa__lead_department", "owner")
-        .get(pk=measure.pk)
-    )
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleError(
+    return lock_versioned(
+        Measure.objects.select_for_update(of=("self", "capa")).select_related(
+            "capa__lead_department", "owner"
+        ),
+        measure.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
             _("The measure “%(measure)s” was changed by someone else after you opened it. Reload the page.")
             % {"measure": locked}
-        )
-    return locked
+        ),
+    )
 
 
 def _capa_save(capa: Capa, *, actor: User, reason: str = "", update_fields: list[str] | None = None) -> None:
-    capa.version += 1
-    capa._history_user = actor
-    capa._change_reason = reason or None
-    capa.full_clean(exclude=["created_by", "lead_department", "opened_for"])
-    capa.save(update_fields=[*update_fields, "version"] if update_fields is not None else None)
+    save_versioned(
+        capa,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        clean_exclude=["created_by", "lead_department", "opened_for"],
+    )
 
 
 def _measure_save(
     measure: Measure, *, actor: User, reason: str = "", update_fields: list[str] | None = None
 ) -> None:
-    measure.version += 1
-    measure._history_user = actor
-    measure._change_reason = reason or None
-    measure.full_clean(exclude=["capa", "owner", "created_by", "department", "withdrawn_by"])
-    measure.save(update_fields=[*update_fields, "version"] if update_fields is not None else None)
+    save_versioned(
+        measure,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        clean_exclude=["capa", "owner", "created_by", "department", "withdrawn_by"],
+    )
 
 
 def _capa_move(capa: Capa, *, to_status: str, actor: User, reason: str, changes: dict | None = None) -> Capa:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
-from feedback.errors import DomainError, StaleError
+from core.errors import DomainError, StaleError
 from feedback.models import Feedback
 from feedback.selectors import feedback_get_visible, feedback_visible_to
 from feedback.views import stored_file_response

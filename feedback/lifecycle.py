@@ -30,13 +30,13 @@ from accounts.models import Department, User
 from accounts.roles import Role
 from accounts.selectors import department_heads, users_with_role
 from catalog.models import FaultPhenomenon
+from core.errors import DomainError
 from corrective_actions.models import Capa, CapaStatus
 from corrective_actions.notices import quality_recipients, send_notice
 from corrective_actions.selectors import OPEN_MEASURE_STATES
 from sla import services as sla
 from sla.models import ClockKind
 
-from .errors import DomainError
 from .models import (
     Assignment,
     Attachment,

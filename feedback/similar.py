@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import users_with_role
+from core.errors import DomainError
 
 from . import lifecycle
-from .errors import DomainError
 from .models import Assignment, CloseReason, Feedback, Status
 
 

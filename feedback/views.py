@@ -9,11 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.errors import DomainError
 from sla.selectors import clocks_for
 
 from . import attachments as files
 from . import services
-from .errors import DomainError
 from .filters import FeedbackFilter
 from .forms import RegistrationForm, VoidForm
 from .history import feedback_history

@@ -13,8 +13,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import DomainError, StaleError
+
 from . import similar
-from .errors import DomainError, StaleError
 from .selectors import feedback_get_visible
 from .selectors_similar import similar_feedback, similar_to
 from .services import can_register

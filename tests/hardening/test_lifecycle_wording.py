@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from core.errors import DomainError
 from feedback import lifecycle
-from feedback.errors import DomainError
 from feedback.models import Verification
 from tests.corrective_actions.factories import Loop
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
+from core.errors import DomainError
 from feedback import contacts
-from feedback.errors import DomainError
 from feedback.models import Callback, CallbackAttempt, CommunicationLog, Satisfaction
 from notifications.models import Notification
 from sla.models import ClockKind, Outcome, SlaClock
