@@ -33,7 +33,7 @@ from feedback.workflow import feedback_save, lock_feedback
 from sla import services as sla
 from sla.models import ClockKind
 
-from . import rules
+from . import ports, rules
 from .models import (
     Capa,
     CapaAttachment,
@@ -505,9 +505,7 @@ def capa_review(
     if clock_feedback is not None:
         for measure in measures:
             sla.clock_start(feedback=clock_feedback, kind=ClockKind.MEASURE, start=now, measure=measure)
-    from feedback.lifecycle import feedbacks_capa_accepted
-
-    feedbacks_capa_accepted(capa=locked, actor=actor)
+    ports.linked_feedbacks().capa_accepted(capa=locked, actor=actor)
     send_notice(
         recipients=[m.owner for m in measures],
         kind="measure_assigned",
@@ -605,14 +603,12 @@ def short_term_done(capa: Capa, live: list[tuple[str, str]] | None = None) -> bo
 def _after_measure_change(capa: Capa, *, actor: User, at: dt.datetime) -> None:
     """After a measure is completed or withdrawn: the customer's problem may now be handled, and when every
     measure is done the form awaits effect verification (its clock starts)."""
-    from feedback.contacts import feedback_mark_handled
-
     feedbacks = _linked_feedbacks(capa)
     live = _live_measures(capa)
     if short_term_done(capa, live):
         for feedback in feedbacks:
             if feedback.handled_at is None:  # handled once, for good
-                feedback_mark_handled(feedback=feedback, actor=actor, at=at)
+                ports.linked_feedbacks().problem_handled(feedback=feedback, actor=actor, at=at)
     if (
         capa.status != CapaStatus.IN_PROGRESS
         or not live
@@ -689,9 +685,7 @@ def effect_verification_record(
             reason=_("Verified effective (round %(round)s)") % {"round": locked.round},
             changes={"verified_effective_at": now},
         )
-        from feedback.lifecycle import feedbacks_capa_effective
-
-        feedbacks_capa_effective(capa=locked, actor=actor, at=now)
+        ports.linked_feedbacks().capa_effective(capa=locked, actor=actor, at=now)
         return verification
     _capa_move(
         locked,
@@ -773,21 +767,19 @@ def capa_link_feedback(
     )
     if locked_capa.status not in rules.PLANNING_STATUSES:
         sla.clock_stop(feedback=locked, kind=ClockKind.CAPA_FORM, at=now)
-    from feedback.contacts import feedback_mark_handled
-    from feedback.lifecycle import feedbacks_capa_accepted, feedbacks_capa_effective
-
+    loop = ports.linked_feedbacks()
     if locked_capa.round > 1 or locked_capa.status in (
         CapaStatus.IN_PROGRESS,
         CapaStatus.PENDING_VERIFICATION,
         CapaStatus.EFFECTIVE,
     ):
-        feedbacks_capa_accepted(capa=locked_capa, actor=actor)
+        loop.capa_accepted(capa=locked_capa, actor=actor)
     if locked_capa.status == CapaStatus.PENDING_VERIFICATION:
         sla.clock_start(feedback=locked, kind=ClockKind.EFFECT_VERIFICATION, start=now)
     if locked_capa.status == CapaStatus.EFFECTIVE:
-        feedbacks_capa_effective(capa=locked_capa, actor=actor, at=now)
+        loop.capa_effective(capa=locked_capa, actor=actor, at=now)
     elif short_term_done(locked_capa):
-        feedback_mark_handled(feedback=locked, actor=actor, at=now)
+        loop.problem_handled(feedback=locked, actor=actor, at=now)
     locked.refresh_from_db()
     return locked
 

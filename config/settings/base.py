@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "sla",
     "feedback",
     "corrective_actions",
+    "quality_loop",
     "notifications",
     "intake",
     "reports",

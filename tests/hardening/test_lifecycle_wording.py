@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from core.errors import DomainError
-from feedback import lifecycle
 from feedback.models import Verification
+from quality_loop import lifecycle
 from tests.corrective_actions.factories import Loop
 
 pytestmark = pytest.mark.django_db

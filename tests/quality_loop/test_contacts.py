@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from core.errors import DomainError
-from feedback import contacts
 from feedback.models import Callback, CallbackAttempt, CommunicationLog, Satisfaction
 from notifications.models import Notification
+from quality_loop import contacts
 from sla.models import ClockKind, Outcome, SlaClock
 from tests.corrective_actions.factories import Loop
 from workcalendar.calendar import is_working_day
