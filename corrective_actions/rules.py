@@ -13,7 +13,7 @@ from feedback.models import Feedback, Status
 
 from .models import Capa, CapaStatus, Measure
 
-# The moves a CAPA form may make; ``services._capa_move`` refuses anything else.
+# The moves a CAPA form may make; ``services._common._capa_move`` refuses anything else.
 CAPA_MOVES: dict[str, frozenset[str]] = {
     CapaStatus.DRAFT: frozenset({CapaStatus.SUBMITTED}),
     CapaStatus.SUBMITTED: frozenset({CapaStatus.IN_PROGRESS, CapaStatus.RETURNED}),

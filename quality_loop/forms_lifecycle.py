@@ -13,6 +13,7 @@ from accounts.roles import Role
 from accounts.selectors import users_with_role
 from catalog.models import FaultPhenomenon
 from core.forms import BootstrapMixin
+from corrective_actions.models import Capa
 from feedback.forms import MultipleFileField
 from feedback.models import (
     CallbackAttempt,
@@ -181,7 +182,6 @@ class CapaLinkForm(LifecycleForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from corrective_actions.models import Capa
 
         departments = (
             list(self.feedback.assignments.values_list("department_id", flat=True)) if self.feedback else []

@@ -12,6 +12,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import users_with_role
 from core.errors import DomainError
+from corrective_actions.services import capa_link_feedback
 from feedback.models import Assignment, CloseReason, Feedback, Status
 
 from . import lifecycle
@@ -107,7 +108,6 @@ def why_not_join_capa(user: User, feedback: Feedback, capa) -> str | None:
 def feedback_join_capa(*, feedback: Feedback, capa, actor: User, expected_version: int) -> Feedback:
     """Put ``feedback`` under ``capa`` in one step (assigning it to the form's lead department when it is only
     verified). Raises DomainError with the reason when it cannot."""
-    from corrective_actions.services import capa_link_feedback  # the CAPA app sits above this one
 
     reason = why_not_join_capa(actor, feedback, capa)
     if reason:

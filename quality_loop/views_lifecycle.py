@@ -22,25 +22,33 @@ from django.views.decorators.http import require_safe
 
 from core.errors import DomainError, StaleError
 from corrective_actions import services as capa_services
-from corrective_actions.rules import why_not_link
-from feedback.models import CloseReason, Feedback, Status
-from feedback.selectors import feedback_get_visible, open_pause
+from feedback.models import Feedback
+from feedback.selectors import feedback_get_visible
 
 from . import contacts, lifecycle
 from . import forms_lifecycle as lf
+from .offers import OFFERS
 from .selectors import feedback_get_for_detail
 
 
 @dataclass(frozen=True)
 class Action:
+    """An action page: its form and what a valid form does; who may take it now and its title are its offer
+    (quality_loop/offers.py)."""
+
     name: str
-    title: object  # lazy string
     form_class: type[lf.LifecycleForm]
-    why_not: Callable[[object, Feedback], str | None]
     perform: Callable[[HttpRequest, Feedback, dict, lf.LifecycleForm], str]
     multipart: bool = False
     danger: bool = False
     intro: object = ""
+
+    @property
+    def title(self):
+        return OFFERS[self.name].title
+
+    def why_not(self, user, feedback: Feedback) -> str | None:
+        return OFFERS[self.name].why_not(user, feedback)
 
 
 def _version(cd: dict, feedback: Feedback) -> int:
@@ -187,89 +195,28 @@ def _close_resolved(request, feedback, cd, form):
     return _("%(number)s closed.") % {"number": feedback.number}
 
 
-# --- who may, now ------------------------------------------------------------------------------------------------
-def _why_not_assign(user, feedback):
-    reason = lifecycle.why_not_assign(user, feedback)
-    if reason:
-        return reason
-    problems = lifecycle.assignment_problems(feedback)
-    return " ".join(problems) or None
-
-
-def _why_not_capa_link(user, feedback):
-    if feedback.status != Status.ASSIGNED or feedback.capa_id:
-        return _("Only an assigned feedback that awaits its CAPA form can be linked to one.")
-    return why_not_link(user, feedback)
-
-
-def _why_not_pause_end(user, feedback):
-    reason = lifecycle.why_not_pause(user, feedback)
-    if reason:
-        return reason
-    if open_pause(feedback) is None:
-        return _("%(number)s is not waiting.") % {"number": feedback.number}
-    return None
-
-
-def _why_not_pause_start(user, feedback):
-    reason = lifecycle.why_not_pause(user, feedback)
-    if reason:
-        return reason
-    if open_pause(feedback) is not None:
-        return _("%(number)s is already waiting.") % {"number": feedback.number}
-    return None
-
-
-def _why_not_unreachable(user, feedback):
-    reason = contacts.why_not_callback_attempt(user, feedback)
-    if reason:
-        return reason
-    problems = contacts.unreachable_problems(feedback.callback)
-    return " ".join(problems) or None
-
-
-def _why_not_close(reason):
-    return lambda user, feedback: lifecycle.why_not_close(user, feedback, reason)
-
-
-def _why_not_close_resolved(user, feedback):
-    reason = lifecycle.why_not_close(user, feedback, CloseReason.RESOLVED)
-    if reason and not user.has_perm("feedback.close_feedback"):
-        return reason
-    problems = lifecycle.close_resolved_problems(feedback)
-    return " ".join(problems) or reason
-
-
 ACTIONS: dict[str, Action] = {
     a.name: a
     for a in (
         Action(
             "verify",
-            gettext_lazy("Record the verification"),
             lf.VerificationForm,
-            lifecycle.why_not_verify,
             _verify,
             multipart=True,
         ),
         Action(
             "classify",
-            gettext_lazy("Classify and grade"),
             lf.ClassifyForm,
-            lifecycle.why_not_classify,
             _classify,
         ),
         Action(
             "emergency_response",
-            gettext_lazy("Start the emergency response"),
             lf.EmergencyForm,
-            lifecycle.why_not_emergency,
             _emergency,
         ),
         Action(
             "assign",
-            gettext_lazy("Assign departments"),
             lf.AssignForm,
-            _why_not_assign,
             _assign,
             intro=gettext_lazy(
                 "Tick each responsible department, name its owner and choose the lead department. "
@@ -278,9 +225,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "capa_link",
-            gettext_lazy("Link to an existing CAPA form"),
             lf.CapaLinkForm,
-            _why_not_capa_link,
             _capa_link,
             intro=gettext_lazy(
                 "For a feedback with the same root cause as a CAPA form already "
@@ -289,9 +234,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "pause_start",
-            gettext_lazy("Start a waiting period"),
             lf.PauseForm,
-            _why_not_pause_start,
             _pause_start,
             intro=gettext_lazy(
                 "The running deadlines stand still until the waiting ends; they "
@@ -300,55 +243,41 @@ ACTIONS: dict[str, Action] = {
         ),
         Action(
             "pause_end",
-            gettext_lazy("End the waiting period"),
             lf.PauseEndForm,
-            _why_not_pause_end,
             _pause_end,
         ),
         Action(
             "contact_add",
-            gettext_lazy("Log a contact with the customer"),
             lf.ContactForm,
-            contacts.why_not_contact,
             _contact,
             multipart=True,
         ),
         Action(
             "callback_attempt",
-            gettext_lazy("Satisfaction callback"),
             lf.CallbackAttemptForm,
-            contacts.why_not_callback_attempt,
             _callback_attempt,
         ),
         Action(
             "callback_unreachable",
-            gettext_lazy("Close the callback: customer unreachable"),
             lf.CallbackUnreachableForm,
-            _why_not_unreachable,
             _callback_unreachable,
             danger=True,
         ),
         Action(
             "close_not_confirmed",
-            gettext_lazy("Close: not confirmed"),
             lf.CloseNotConfirmedForm,
-            _why_not_close(CloseReason.NOT_CONFIRMED),
             _close_not_confirmed,
             danger=True,
         ),
         Action(
             "close_duplicate",
-            gettext_lazy("Close: duplicate"),
             lf.CloseDuplicateForm,
-            _why_not_close(CloseReason.DUPLICATE),
             _close_duplicate,
             danger=True,
         ),
         Action(
             "close_resolved",
-            gettext_lazy("Close as resolved"),
             lf.CloseResolvedForm,
-            _why_not_close_resolved,
             _close_resolved,
         ),
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError, StaleError
+from corrective_actions.selectors import capa_visible_to
 from feedback.selectors import feedback_get_visible
 from feedback.selectors_similar import similar_feedback, similar_to
 from feedback.services import can_register
@@ -116,7 +117,6 @@ def similar_mark_duplicate(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def similar_join_capa(request: HttpRequest, number: str) -> HttpResponse:
-    from corrective_actions.selectors import capa_visible_to  # the CAPA app sits above this one
 
     feedback = feedback_get_visible(request.user, number)
     capa = get_object_or_404(capa_visible_to(request.user), number=request.POST.get("capa", ""))

@@ -1,0 +1,126 @@
+"""Locking and saving a CAPA form and its measures, and what the steps of a form share."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.selectors import department_heads
+from core.errors import DomainError
+from core.versioning import lock_versioned, save_versioned
+from feedback.models import Assignment, Feedback, Status
+
+from .. import rules
+from ..models import (
+    Capa,
+    CapaStatus,
+    Measure,
+)
+
+CAPA_NUMBER_PREFIX = "CA"
+
+
+def _ensure(reason: str | None, field: str | None = None) -> None:
+    if reason:
+        raise DomainError(reason, field_errors={field: [reason]} if field else None)
+
+
+def _end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=timezone.get_current_timezone())
+
+
+# --- locking and saving ---------------------------------------------------------------------------
+# ``of`` keeps the lock on the rows written: without it the joined rows (the lead department, the measure's owner)
+# would be locked as well, holding up unrelated work on them until the transaction ends.
+def capa_lock(capa: Capa, *, expected_version: int | None = None) -> Capa:
+    return lock_versioned(
+        Capa.objects.select_for_update(of=("self",)).select_related("lead_department"),
+        capa.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
+            _("%(number)s was changed by someone else after you opened it. Reload the page and try again.")
+            % {"number": locked.number}
+        ),
+    )
+
+
+def measure_lock(measure: Measure, *, expected_version: int | None = None) -> Measure:
+    """The measure and its CAPA form, both locked (one statement)."""
+    return lock_versioned(
+        Measure.objects.select_for_update(of=("self", "capa")).select_related(
+            "capa__lead_department", "owner"
+        ),
+        measure.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
+            _("The measure “%(measure)s” was changed by someone else after you opened it. Reload the page.")
+            % {"measure": locked}
+        ),
+    )
+
+
+def _capa_save(capa: Capa, *, actor: User, reason: str = "", update_fields: list[str] | None = None) -> None:
+    save_versioned(
+        capa,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        clean_exclude=["created_by", "lead_department", "opened_for"],
+    )
+
+
+def _measure_save(
+    measure: Measure, *, actor: User, reason: str = "", update_fields: list[str] | None = None
+) -> None:
+    save_versioned(
+        measure,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        clean_exclude=["capa", "owner", "created_by", "department", "withdrawn_by"],
+    )
+
+
+def _capa_move(capa: Capa, *, to_status: str, actor: User, reason: str, changes: dict | None = None) -> Capa:
+    if to_status not in rules.CAPA_MOVES.get(capa.status, frozenset()):
+        raise DomainError(
+            _("A CAPA form that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": CapaStatus(capa.status).label, "target": CapaStatus(to_status).label}
+        )
+    for field, value in (changes or {}).items():
+        setattr(capa, field, value)
+    capa.status = to_status
+    _capa_save(capa, actor=actor, reason=reason)
+    return capa
+
+
+def _linked_feedbacks(capa: Capa) -> list[Feedback]:
+    return list(Feedback.objects.filter(capa=capa).exclude(status=Status.VOIDED).order_by("id"))
+
+
+def _clock_feedback(capa: Capa) -> Feedback | None:
+    """The feedback the CAPA's own clocks (one per measure) hang on: the one the form was opened for."""
+    if capa.opened_for_id:
+        return capa.opened_for
+    return Feedback.objects.filter(capa=capa).order_by("id").first()
+
+
+def _lead_department_people(capa: Capa) -> list[User]:
+    owners = list(
+        User.objects.filter(
+            pk__in=Assignment.objects.filter(
+                feedback__capa=capa, department_id=capa.lead_department_id
+            ).values("owner_id"),
+            is_active=True,
+        )
+    )
+    return owners + department_heads([capa.lead_department_id])
+
+
+def _capa_url(capa: Capa) -> str:
+    from django.urls import reverse
+
+    return reverse("corrective_actions:detail", kwargs={"number": capa.number})

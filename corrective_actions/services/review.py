@@ -1,0 +1,164 @@
+"""Submission by the lead department's head and quality's review (accepted, or returned with a comment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import User
+from core.errors import DomainError
+from sla import services as sla
+from sla.models import ClockKind
+
+from .. import ports, rules
+from ..models import (
+    Capa,
+    CapaReview,
+    CapaStatus,
+    Measure,
+)
+from ..notices import quality_recipients, send_notice
+from ._common import (
+    _capa_move,
+    _capa_url,
+    _clock_feedback,
+    _ensure,
+    _lead_department_people,
+    _linked_feedbacks,
+    capa_lock,
+)
+
+
+# --- submission and review ------------------------------------------------------------------------
+def capa_submission_problems(capa: Capa, *, today: dt.date | None = None) -> list[str]:
+    """What keeps the form from being submitted, each named (empty: it can be submitted)."""
+    today = today or timezone.localdate()
+    problems: list[str] = []
+    if not capa.root_cause_category:
+        problems.append(_("Choose the root-cause category."))
+    if not capa.root_cause_analysis.strip():
+        problems.append(_("Write the root-cause analysis."))
+    current = list(capa.measures.filter(round=capa.round).exclude(state=Measure.State.WITHDRAWN))
+    if not current:
+        if capa.round > 1:
+            problems.append(
+                _("Round %(round)s needs at least one new measure: the previous measures were not effective.")
+                % {"round": capa.round}
+            )
+        else:
+            problems.append(_("Plan at least one measure."))
+    for measure in current:
+        if measure.planned_date < today:
+            problems.append(
+                _("The measure “%(m)s” has a planned date in the past (%(date)s): plan a new date.")
+                % {"m": measure, "date": measure.planned_date}
+            )
+    return problems
+
+
+@transaction.atomic
+def capa_submit(*, capa: Capa, actor: User, expected_version: int) -> Capa:
+    """The lead department's head submits the form to quality; the CAPA-form clock stops."""
+    locked = capa_lock(capa, expected_version=expected_version)
+    _ensure(rules.why_not_submit(actor, locked))
+    problems = capa_submission_problems(locked)
+    if problems:
+        raise DomainError(
+            _("The CAPA form cannot be submitted yet: %(problems)s") % {"problems": " ".join(problems)}
+        )
+    now = timezone.now()
+    _capa_move(
+        locked,
+        to_status=CapaStatus.SUBMITTED,
+        actor=actor,
+        reason=_("Submitted (round %(round)s)") % {"round": locked.round},
+        changes={"submitted_at": now, "submitted_by": actor},
+    )
+    feedbacks = _linked_feedbacks(locked)
+    for feedback in feedbacks:
+        sla.clock_stop(feedback=feedback, kind=ClockKind.CAPA_FORM, at=now)
+    send_notice(
+        recipients=quality_recipients(feedbacks),
+        kind="capa_submitted",
+        subject=gettext_lazy("CAPA form %(capa)s submitted for review"),
+        body=gettext_lazy("%(capa)s “%(title)s” (%(department)s) awaits your review."),
+        params={"capa": locked.number, "title": locked.title, "department": locked.lead_department.name},
+        url=_capa_url(locked),
+        feedback=feedbacks[0] if feedbacks else None,
+        exclude=actor,
+    )
+    return locked
+
+
+@transaction.atomic
+def capa_review(
+    *, capa: Capa, actor: User, expected_version: int, decision: str, comment: str = ""
+) -> CapaReview:
+    """The quality engineer accepts the submitted form (the measures' clocks start) or returns it with a comment."""
+    locked = capa_lock(capa, expected_version=expected_version)
+    _ensure(rules.why_not_review(actor, locked))
+    comment = (comment or "").strip()
+    if decision not in CapaReview.Decision.values:
+        raise DomainError(_("Accept or return the form."))
+    if decision == CapaReview.Decision.RETURNED and not comment:
+        raise DomainError(
+            _("Say what must change before the form is returned."),
+            field_errors={"comment": [_("Say what must change before the form is returned.")]},
+        )
+    now = timezone.now()
+    review = CapaReview(
+        capa=locked, round=locked.round, decision=decision, comment=comment, reviewed_by=actor
+    )
+    review.full_clean()
+    review.save()
+    if decision == CapaReview.Decision.RETURNED:
+        feedbacks = _linked_feedbacks(locked)
+        _capa_move(
+            locked, to_status=CapaStatus.RETURNED, actor=actor, reason=_("Returned: %(c)s") % {"c": comment}
+        )
+        send_notice(
+            recipients=_lead_department_people(locked),
+            kind="capa_returned",
+            subject=gettext_lazy("CAPA form %(capa)s returned for rework"),
+            body=gettext_lazy("Quality's comment: %(comment)s"),
+            params={"capa": locked.number, "comment": comment},
+            url=_capa_url(locked),
+            feedback=feedbacks[0] if feedbacks else None,
+            exclude=actor,
+        )
+        return review
+    _capa_move(
+        locked,
+        to_status=CapaStatus.IN_PROGRESS,
+        actor=actor,
+        reason=_("Accepted (round %(round)s)") % {"round": locked.round},
+        changes={"accepted_at": now},
+    )
+    clock_feedback = _clock_feedback(locked)
+    measures = list(
+        locked.measures.select_related("owner").filter(
+            round=locked.round, state__in=(Measure.State.PLANNED, Measure.State.IN_PROGRESS)
+        )
+    )
+    if clock_feedback is not None:
+        for measure in measures:
+            sla.clock_start(feedback=clock_feedback, kind=ClockKind.MEASURE, start=now, measure=measure)
+    ports.linked_feedbacks().capa_accepted(capa=locked, actor=actor)
+    send_notice(
+        recipients=[m.owner for m in measures],
+        kind="measure_assigned",
+        subject=gettext_lazy("CAPA form %(capa)s accepted: your measures start now"),
+        body=gettext_lazy("Measures and planned dates: %(measures)s"),
+        params={
+            "capa": locked.number,
+            "measures": "; ".join(f"{m.planned_date:%Y-%m-%d} {m}" for m in measures),
+        },
+        url=_capa_url(locked),
+        feedback=clock_feedback,
+        exclude=actor,
+    )
+    return review

@@ -1,0 +1,195 @@
+"""Assignment of responsible departments (step 6) and the waiting periods."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Department, User
+from accounts.roles import Role
+from accounts.selectors import department_heads, users_with_role
+from core.errors import DomainError
+from corrective_actions.notices import send_notice
+from feedback.models import (
+    Assignment,
+    Feedback,
+    Pause,
+    Severity,
+    Status,
+)
+from feedback.services import raise_field_errors
+from feedback.workflow import feedback_save, feedback_transition, lock_feedback
+from sla import services as sla
+from sla.models import ClockKind
+
+from .rules import (
+    _ensure,
+    assignment_problems,
+    in_assigned_department,
+    is_quality,
+    why_not_assign,
+    why_not_pause,
+)
+
+
+# --- assignment -----------------------------------------------------------------------------------
+@transaction.atomic
+def feedback_assign(
+    *,
+    feedback: Feedback,
+    actor: User,
+    expected_version: int,
+    owners: dict[Department, User | None],
+    lead: Department | None,
+) -> list[Assignment]:
+    """部门对接: one or more responsible departments, a named owner in each (a member of that department), one of
+    them the lead (it writes the CAPA form). Management is copied; the CAPA-form clock starts."""
+    locked = lock_feedback(feedback, expected_version=expected_version)
+    _ensure(why_not_assign(actor, locked))
+    problems = assignment_problems(locked)
+    if problems:
+        raise DomainError(" ".join(problems))
+    errors: dict[str, list[str]] = {}
+    if not owners:
+        errors["departments"] = [_("Choose at least one responsible department.")]
+    for department, owner in owners.items():
+        if not department.is_active:
+            errors.setdefault("departments", []).append(
+                _("%(department)s is no longer active.") % {"department": department}
+            )
+        if owner is None:
+            errors.setdefault("owners", []).append(
+                _("Name the owner in %(department)s.") % {"department": department}
+            )
+        elif (
+            owner.department_id != department.pk
+            or not owner.is_active
+            or not owner.has_perm("feedback.view_department_feedback")
+        ):
+            errors.setdefault("owners", []).append(
+                _("%(owner)s is not a member of %(department)s.") % {"owner": owner, "department": department}
+            )
+    if owners and (lead is None or lead not in owners):
+        errors["lead"] = [_("Choose the lead department among the responsible departments.")]
+    raise_field_errors(errors)
+    now = timezone.now()
+    assignments = []
+    for department, owner in sorted(owners.items(), key=lambda item: (item[0] != lead, item[0].pk)):
+        assignment = Assignment(
+            feedback=locked,
+            department=department,
+            owner=owner,
+            is_lead=department == lead,
+            assigned_by=actor,
+            assigned_at=now,
+        )
+        assignment._history_user = actor
+        assignment.full_clean(exclude=["feedback"])
+        assignment.save()
+        assignments.append(assignment)
+    names = "、".join(str(a.department) for a in assignments)
+    locked = feedback_transition(
+        feedback=locked,
+        to_status=Status.ASSIGNED,
+        actor=actor,
+        reason=_("Assigned to %(departments)s (lead: %(lead)s)") % {"departments": names, "lead": lead},
+        changes={"quality_owner": locked.quality_owner or actor},
+    )
+    capa_clock = sla.clock_start(feedback=locked, kind=ClockKind.CAPA_FORM, start=now)
+    url = locked.get_absolute_url()
+    subject = gettext_lazy("%(number)s assigned to %(departments)s (lead: %(lead)s)")
+    body = gettext_lazy("Owners: %(owners)s. Customer's words: %(description)s")
+    params = {
+        "number": locked.number,
+        "departments": names,
+        "lead": lead.name,
+        "owners": "、".join(f"{a.department}: {a.owner}" for a in assignments),
+        "description": locked.description,
+    }
+    send_notice(
+        recipients=[a.owner for a in assignments] + department_heads(a.department_id for a in assignments),
+        kind="assignment",
+        subject=subject,
+        body=body,
+        params=params,
+        url=url,
+        feedback=locked,
+        urgent=locked.severity == Severity.URGENT,
+        exclude=actor,
+        deadline=capa_clock.due_at,
+    )
+    send_notice(
+        recipients=users_with_role(Role.MANAGEMENT),
+        kind="assignment_copy",
+        subject=subject,
+        body=body,
+        params=params,
+        url=url,
+        feedback=locked,
+        exclude=actor,
+    )
+    return assignments
+
+
+# --- waiting periods ------------------------------------------------------------------------------
+@transaction.atomic
+def pause_start(
+    *, feedback: Feedback, actor: User, expected_version: int, reason: str, note: str = ""
+) -> Pause:
+    """等待客户回复 / 等待备件: the running clocks stand still until the waiting period ends."""
+    locked = lock_feedback(feedback, expected_version=expected_version)
+    _ensure(why_not_pause(actor, locked))
+    if reason not in Pause.Reason.values:
+        raise DomainError(_("Choose what the feedback is waiting for."))
+    current = Pause.objects.filter(feedback=locked, ended_at__isnull=True).first()
+    if current is not None:
+        raise DomainError(
+            _("%(number)s is already waiting (%(reason)s since %(since)s).")
+            % {
+                "number": locked.number,
+                "reason": current.get_reason_display(),
+                "since": timezone.localtime(current.started_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    now = timezone.now()
+    pause = Pause.objects.create(feedback=locked, reason=reason, note=note, started_at=now, started_by=actor)
+    locked.waiting_reason = reason
+    feedback_save(
+        locked,
+        actor=actor,
+        reason=_("Waiting: %(reason)s") % {"reason": pause.get_reason_display()},
+        update_fields=["waiting_reason"],
+    )
+    sla.clocks_pause(feedback=locked, at=now)
+    return pause
+
+
+@transaction.atomic
+def pause_end(*, feedback: Feedback, actor: User, expected_version: int) -> Pause:
+    locked = lock_feedback(feedback, expected_version=expected_version)
+    if not (
+        actor.has_perm("feedback.contact_customer")
+        or is_quality(actor)
+        or in_assigned_department(actor, locked)
+    ):
+        raise DomainError(
+            _("Only customer service, quality or an assigned department ends a waiting period.")
+        )
+    pause = Pause.objects.select_for_update().filter(feedback=locked, ended_at__isnull=True).first()
+    if pause is None:
+        raise DomainError(_("%(number)s is not waiting.") % {"number": locked.number})
+    now = timezone.now()
+    pause.ended_at = now
+    pause.ended_by = actor
+    pause.save(update_fields=["ended_at", "ended_by"])
+    locked.waiting_reason = ""
+    feedback_save(
+        locked,
+        actor=actor,
+        reason=_("Waiting ended: %(reason)s") % {"reason": pause.get_reason_display()},
+        update_fields=["waiting_reason"],
+    )
+    sla.clocks_resume(feedback=locked, at=now)
+    return pause
