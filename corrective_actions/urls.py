@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_steps
 
 app_name = "corrective_actions"
 urlpatterns = [
@@ -20,9 +20,9 @@ urlpatterns = [
         views.measure_withdraw_view,
         name="measure_withdraw",
     ),
-    path("<str:number>/submit/", views.capa_submit_view, name="submit"),
-    path("<str:number>/review/", views.capa_review_view, name="review"),
-    path("<str:number>/effect/", views.effect_verification_view, name="effect"),
-    path("<str:number>/link/", views.capa_link_view, name="link"),
-    path("<str:number>/files/<uuid:file_id>/", views.attachment_download_view, name="attachment"),
+    path("<str:number>/submit/", views_steps.capa_submit_view, name="submit"),
+    path("<str:number>/review/", views_steps.capa_review_view, name="review"),
+    path("<str:number>/effect/", views_steps.effect_verification_view, name="effect"),
+    path("<str:number>/link/", views_steps.capa_link_view, name="link"),
+    path("<str:number>/files/<uuid:file_id>/", views_steps.attachment_download_view, name="attachment"),
 ]

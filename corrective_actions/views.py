@@ -1,23 +1,21 @@
-"""CAPA pages: the list (with the rates), the form's page, and one page per action. Thin: the rules are in
-corrective_actions.services / rules. A CAPA form the user may not see is a 404 (capa_visible_to)."""
+"""CAPA pages: the list (with the rates), the form's page, writing the form and its measures. Thin: the rules are
+in corrective_actions.services / rules. A CAPA form the user may not see is a 404 (capa_visible_to). The steps of
+a round (submit, review, effect verification, linking) are in views_steps.py."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Department, User
-from core.errors import DomainError, StaleError
+from accounts.models import Department
+from core.errors import DomainError
 from feedback.models import Feedback
 from feedback.selectors import feedback_get_visible, feedback_visible_to
-from feedback.views import stored_file_response
 
 from . import rules, services
 from .forms import (
@@ -30,7 +28,7 @@ from .forms import (
     SubmitForm,
     WithdrawForm,
 )
-from .models import Capa, CapaAttachment, CapaStatus, Measure
+from .models import CapaStatus, Measure
 from .selectors import (
     capa_get_visible,
     capa_list,
@@ -41,68 +39,7 @@ from .selectors import (
     measure_rates_by_department,
 )
 from .timeline import capa_timeline
-
-
-def _detail(capa) -> HttpResponse:
-    return redirect("corrective_actions:detail", number=capa.number)
-
-
-def _form_page(
-    request: HttpRequest, page: dict, *, form, blocked: str | None, status: int = 200
-) -> HttpResponse:
-    """One of the form's pages; its form posts back to the page's own URL."""
-    context = {**page, "form": form, "blocked": blocked, "action_url": request.path}
-    return render(request, "corrective_actions/form.html", context, status=status)
-
-
-def _handle(
-    request: HttpRequest,
-    *,
-    capa: Capa,
-    title,
-    form_factory: Callable[..., object],
-    why_not: Callable[[User, Capa | Measure], str | None],
-    perform: Callable[[dict], str],
-    measure: Measure | None = None,
-    multipart: bool = False,
-    danger: bool = False,
-    intro="",
-) -> HttpResponse:
-    """GET: the form (or why it is not offered: ``why_not`` of the measure, else of the form). POST: the service;
-    errors show on the form, a stale form is refused with a message and shown again on the current state."""
-    page = {
-        "capa": capa,
-        "title": title,
-        "measure": measure,
-        "multipart": multipart,
-        "danger": danger,
-        "intro": intro,
-    }
-    blocked = why_not(request.user, measure or capa)
-    if request.method != "POST":
-        return _form_page(request, page, form=form_factory(), blocked=blocked)
-    form = form_factory(request.POST, request.FILES)
-    if not form.is_valid():
-        form.mark_invalid()
-        return _form_page(request, page, form=form, blocked=blocked, status=400)
-    try:
-        message = perform(form.cleaned_data)
-    except StaleError as exc:
-        messages.error(request, exc.message)
-        capa.refresh_from_db()
-        if measure is not None:
-            measure.refresh_from_db()
-            measure.capa = capa
-        blocked = why_not(request.user, measure or capa)
-        return _form_page(request, page, form=form_factory(), blocked=blocked, status=409)
-    except DomainError as exc:
-        form.add_service_errors(exc.field_errors)
-        if not exc.field_errors:
-            form.add_error(None, exc.message)
-        form.mark_invalid()
-        return _form_page(request, page, form=form, blocked=blocked, status=400)
-    messages.success(request, message)
-    return _detail(capa)
+from .views_base import _detail, _form_page, _handle
 
 
 # --- list and detail ----------------------------------------------------------------------------------------------
@@ -366,115 +303,3 @@ def measure_withdraw_view(request: HttpRequest, number: str, measure_id: int) ->
         danger=True,
         intro=gettext_lazy("A withdrawn measure is never deleted: it stays on the form, marked withdrawn."),
     )
-
-
-# --- submission, review, effect ------------------------------------------------------------------------------------
-@login_required
-def capa_submit_view(request: HttpRequest, number: str) -> HttpResponse:
-    capa = capa_get_visible(request.user, number)
-
-    def perform(cd):
-        services.capa_submit(
-            capa=capa, actor=request.user, expected_version=cd.get("version") or capa.version
-        )
-        return _("CAPA form %(capa)s submitted to quality.") % {"capa": capa.number}
-
-    return _handle(
-        request,
-        capa=capa,
-        title=gettext_lazy("Submit to quality"),
-        form_factory=lambda *a: SubmitForm(*a, version=capa.version),
-        why_not=rules.why_not_submit,
-        perform=perform,
-    )
-
-
-@login_required
-def capa_review_view(request: HttpRequest, number: str) -> HttpResponse:
-    capa = capa_get_visible(request.user, number)
-
-    def perform(cd):
-        review = services.capa_review(
-            capa=capa,
-            actor=request.user,
-            expected_version=cd.get("version") or capa.version,
-            decision=cd["decision"],
-            comment=cd["comment"],
-        )
-        if review.decision == review.Decision.ACCEPTED:
-            return _("CAPA form %(capa)s accepted: the measures start.") % {"capa": capa.number}
-        return _("CAPA form %(capa)s returned to %(department)s.") % {
-            "capa": capa.number,
-            "department": capa.lead_department,
-        }
-
-    return _handle(
-        request,
-        capa=capa,
-        title=gettext_lazy("Review the CAPA form"),
-        form_factory=lambda *a: ReviewForm(*a, version=capa.version),
-        why_not=rules.why_not_review,
-        perform=perform,
-    )
-
-
-@login_required
-def effect_verification_view(request: HttpRequest, number: str) -> HttpResponse:
-    capa = capa_get_visible(request.user, number)
-
-    def perform(cd):
-        verification = services.effect_verification_record(
-            capa=capa,
-            actor=request.user,
-            expected_version=cd.get("version") or capa.version,
-            method=cd["method"],
-            result=cd["result"],
-            note=cd["note"],
-            uploads=cd.get("files") or [],
-        )
-        if verification.result == verification.Result.EFFECTIVE:
-            return _("Verified effective: the feedbacks now await closing.")
-        return _("%(result)s: the form goes back to %(department)s for round %(round)s.") % {
-            "result": verification.get_result_display(),
-            "department": capa.lead_department,
-            "round": verification.round + 1,
-        }
-
-    return _handle(
-        request,
-        capa=capa,
-        title=gettext_lazy("Effect verification"),
-        form_factory=lambda *a: EffectVerificationForm(*a, version=capa.version),
-        why_not=rules.why_not_verify_effect,
-        perform=perform,
-        multipart=True,
-    )
-
-
-@login_required
-def capa_link_view(request: HttpRequest, number: str) -> HttpResponse:
-    capa = capa_get_visible(request.user, number)
-
-    def perform(cd):
-        feedback_number = cd["feedback_number"].strip().upper()
-        feedback = feedback_visible_to(request.user).filter(number=feedback_number).first()
-        if feedback is None:
-            message = _("There is no feedback %(number)s that you can see.") % {"number": feedback_number}
-            raise DomainError(message, field_errors={"feedback_number": [message]})
-        services.capa_link_feedback(capa=capa, feedback=feedback, actor=request.user)
-        return _("%(number)s linked to %(capa)s.") % {"number": feedback.number, "capa": capa.number}
-
-    return _handle(
-        request,
-        capa=capa,
-        title=gettext_lazy("Link a feedback with the same root cause"),
-        form_factory=lambda *a: LinkFeedbackForm(*a, version=capa.version),
-        why_not=rules.why_not_link,
-        perform=perform,
-    )
-
-
-@login_required
-def attachment_download_view(request: HttpRequest, number: str, file_id) -> FileResponse:
-    capa = capa_get_visible(request.user, number)
-    return stored_file_response(request, get_object_or_404(CapaAttachment, pk=file_id, capa=capa))

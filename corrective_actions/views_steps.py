@@ -1,0 +1,139 @@
+"""CAPA pages for the steps of a round: submission, review, effect verification, linking a feedback, and the
+download of a form's evidence."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.errors import DomainError
+from feedback.selectors import feedback_visible_to
+from feedback.views import stored_file_response
+
+from . import rules, services
+from .forms import (
+    EffectVerificationForm,
+    LinkFeedbackForm,
+    ReviewForm,
+    SubmitForm,
+)
+from .models import CapaAttachment
+from .selectors import (
+    capa_get_visible,
+)
+from .views_base import _handle
+
+
+# --- submission, review, effect ------------------------------------------------------------------------------------
+@login_required
+def capa_submit_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        services.capa_submit(
+            capa=capa, actor=request.user, expected_version=cd.get("version") or capa.version
+        )
+        return _("CAPA form %(capa)s submitted to quality.") % {"capa": capa.number}
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Submit to quality"),
+        form_factory=lambda *a: SubmitForm(*a, version=capa.version),
+        why_not=rules.why_not_submit,
+        perform=perform,
+    )
+
+
+@login_required
+def capa_review_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        review = services.capa_review(
+            capa=capa,
+            actor=request.user,
+            expected_version=cd.get("version") or capa.version,
+            decision=cd["decision"],
+            comment=cd["comment"],
+        )
+        if review.decision == review.Decision.ACCEPTED:
+            return _("CAPA form %(capa)s accepted: the measures start.") % {"capa": capa.number}
+        return _("CAPA form %(capa)s returned to %(department)s.") % {
+            "capa": capa.number,
+            "department": capa.lead_department,
+        }
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Review the CAPA form"),
+        form_factory=lambda *a: ReviewForm(*a, version=capa.version),
+        why_not=rules.why_not_review,
+        perform=perform,
+    )
+
+
+@login_required
+def effect_verification_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        verification = services.effect_verification_record(
+            capa=capa,
+            actor=request.user,
+            expected_version=cd.get("version") or capa.version,
+            method=cd["method"],
+            result=cd["result"],
+            note=cd["note"],
+            uploads=cd.get("files") or [],
+        )
+        if verification.result == verification.Result.EFFECTIVE:
+            return _("Verified effective: the feedbacks now await closing.")
+        return _("%(result)s: the form goes back to %(department)s for round %(round)s.") % {
+            "result": verification.get_result_display(),
+            "department": capa.lead_department,
+            "round": verification.round + 1,
+        }
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Effect verification"),
+        form_factory=lambda *a: EffectVerificationForm(*a, version=capa.version),
+        why_not=rules.why_not_verify_effect,
+        perform=perform,
+        multipart=True,
+    )
+
+
+@login_required
+def capa_link_view(request: HttpRequest, number: str) -> HttpResponse:
+    capa = capa_get_visible(request.user, number)
+
+    def perform(cd):
+        feedback_number = cd["feedback_number"].strip().upper()
+        feedback = feedback_visible_to(request.user).filter(number=feedback_number).first()
+        if feedback is None:
+            message = _("There is no feedback %(number)s that you can see.") % {"number": feedback_number}
+            raise DomainError(message, field_errors={"feedback_number": [message]})
+        services.capa_link_feedback(capa=capa, feedback=feedback, actor=request.user)
+        return _("%(number)s linked to %(capa)s.") % {"number": feedback.number, "capa": capa.number}
+
+    return _handle(
+        request,
+        capa=capa,
+        title=gettext_lazy("Link a feedback with the same root cause"),
+        form_factory=lambda *a: LinkFeedbackForm(*a, version=capa.version),
+        why_not=rules.why_not_link,
+        perform=perform,
+    )
+
+
+@login_required
+def attachment_download_view(request: HttpRequest, number: str, file_id) -> FileResponse:
+    capa = capa_get_visible(request.user, number)
+    return stored_file_response(request, get_object_or_404(CapaAttachment, pk=file_id, capa=capa))
