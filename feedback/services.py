@@ -21,7 +21,7 @@ from . import attachments as files
 from .models import Attachment, CustomerRequest, Feedback, Status, StoredFile
 from .numbering import next_number
 from .validators import normalize_phone
-from .workflow import feedback_save, feedback_transition, lock_feedback
+from .workflow import feedback_save, feedback_transition, lock_feedback, move_effects_apply
 
 # The registration fields a customer service agent fills in (DOMAIN.md step 1).
 # Nothing the system tracks happened before this: a date before it is a typing error (or a fuzzer's 1517).
@@ -187,14 +187,9 @@ def feedback_register(
         attachment_add(feedback=feedback, actor=actor, upload=upload, at=now)
     # The clock keeps registration_due_at in step (its length is an administrator's setting).
     sla.clock_start(feedback=feedback, kind=ClockKind.REGISTRATION, start=feedback.feedback_time)
-    if complete:
-        _registration_completed(feedback, now)
+    if complete:  # registered complete at once: the effects of completing a draft's registration
+        move_effects_apply(feedback, from_status=Status.DRAFT, to_status=Status.REGISTERED, at=now)
     return feedback
-
-
-def _registration_completed(feedback: Feedback, now: dt.datetime) -> None:
-    sla.clock_stop(feedback=feedback, kind=ClockKind.REGISTRATION, at=now)
-    sla.clock_start(feedback=feedback, kind=ClockKind.VERIFICATION, start=now)
 
 
 @transaction.atomic
@@ -242,8 +237,8 @@ def feedback_update_registration(
             actor=actor,
             changes={**{f: merged[f] for f in changed}, "registered_at": now},
             reason=_("Registration completed"),
+            at=now,
         )
-        _registration_completed(locked, now)
     elif changed:
         feedback_save(locked, actor=actor, update_fields=changed)
     return locked
@@ -264,8 +259,8 @@ def feedback_void(*, feedback: Feedback, actor: User, reason: str) -> Feedback:
         actor=actor,
         changes={"voided_at": now, "voided_by": actor, "void_reason": reason},
         reason=_("Voided: %(reason)s") % {"reason": reason},
+        at=now,
     )
-    sla.clock_stop_all(feedback=voided, at=now, cancel=True)
     return voided
 
 

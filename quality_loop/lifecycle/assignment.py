@@ -96,8 +96,9 @@ def feedback_assign(
         actor=actor,
         reason=_("Assigned to %(departments)s (lead: %(lead)s)") % {"departments": names, "lead": lead},
         changes={"quality_owner": locked.quality_owner or actor},
+        at=now,
     )
-    capa_clock = sla.clock_start(feedback=locked, kind=ClockKind.CAPA_FORM, start=now)
+    capa_clock = locked.started_clocks[ClockKind.CAPA_FORM]
     url = locked.get_absolute_url()
     subject = gettext_lazy("%(number)s assigned to %(departments)s (lead: %(lead)s)")
     body = gettext_lazy("Owners: %(owners)s. Customer's words: %(description)s")

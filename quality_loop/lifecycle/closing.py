@@ -25,7 +25,6 @@ from feedback.models import (
 )
 from feedback.selectors import callback_of, feedback_visible_to, verification_of
 from feedback.workflow import feedback_transition, lock_feedback
-from sla import services as sla
 
 from ..contacts import feedback_mark_handled
 from ..selectors import CAPA_MEASURES
@@ -136,8 +135,8 @@ def _close(feedback: Feedback, *, actor: User, reason: str, note: str, history: 
             "waiting_reason": "",
             **changes,
         },
+        at=now,
     )
-    sla.clock_stop_all(feedback=closed, at=now)
     return closed
 
 

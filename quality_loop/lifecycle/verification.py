@@ -91,8 +91,8 @@ def feedback_verify(
             actor=actor,
             reason=reason,
             changes={"quality_owner": locked.quality_owner or actor},
+            at=now,
         )
-        sla.clock_stop(feedback=locked, kind=ClockKind.VERIFICATION, at=now)
     else:
         feedback_save(
             locked,
