@@ -23,6 +23,18 @@ CAPA_MOVES: dict[str, frozenset[str]] = {
     CapaStatus.EFFECTIVE: frozenset(),
 }
 PLANNING_STATUSES = frozenset({CapaStatus.DRAFT, CapaStatus.RETURNED})
+# A measure's moves (services._common.measure_move is the one function that changes its state). Completed and
+# withdrawn are final; each stops the measure's deadline (at the end of the completion date, at the latest now; at
+# the withdrawal). Accepting the form starts the deadlines of its round's measures (services.review).
+MEASURE_MOVES: dict[str, frozenset[str]] = {
+    Measure.State.PLANNED: frozenset(
+        {Measure.State.IN_PROGRESS, Measure.State.COMPLETED, Measure.State.WITHDRAWN}
+    ),
+    Measure.State.IN_PROGRESS: frozenset({Measure.State.COMPLETED, Measure.State.WITHDRAWN}),
+    Measure.State.COMPLETED: frozenset(),
+    Measure.State.WITHDRAWN: frozenset(),
+}
+MEASURE_MOVE_STOPS_CLOCK = frozenset({Measure.State.COMPLETED, Measure.State.WITHDRAWN})
 
 
 def _status_label(capa: Capa) -> str:

@@ -44,6 +44,8 @@ from sla import services as sla
 from sla.models import ClockKind
 from workcalendar.calendar import get_calendar
 
+from .callback_moves import callback_move
+
 UNREACHABLE_MIN_ATTEMPTS = 3
 UNREACHABLE_MIN_WORKING_DAYS = 3
 FAILED_OUTCOMES = (CallbackAttempt.Outcome.NO_ANSWER, CallbackAttempt.Outcome.CALL_LATER)
@@ -213,20 +215,20 @@ def callback_attempt_record(
     )
     if outcome != CallbackAttempt.Outcome.REACHED:
         return attempt
-    callback.state = Callback.State.DONE
-    callback.satisfaction = satisfaction
-    callback.comment = attempt.comment
-    callback.closed_at = attempted_at
-    callback.closed_by = actor
-    callback._history_user = actor
-    callback.save(update_fields=["state", "satisfaction", "comment", "closed_at", "closed_by"])
+    callback_move(
+        callback=callback,
+        feedback=locked,
+        to_state=Callback.State.DONE,
+        actor=actor,
+        at=attempted_at,
+        changes={"satisfaction": satisfaction, "comment": attempt.comment},
+    )
     feedback_save(
         locked,
         actor=actor,
         reason=_("Satisfaction callback: %(s)s") % {"s": Satisfaction(satisfaction).label},
         update_fields=[],
     )
-    sla.clock_stop(feedback=locked, kind=ClockKind.CALLBACK, at=attempted_at)
     if satisfaction == Satisfaction.UNSATISFIED:
         send_notice(
             recipients=quality_recipients([locked]),
@@ -256,15 +258,15 @@ def callback_close_unreachable(*, feedback: Feedback, actor: User, note: str = "
             _("The callback cannot be closed as unreachable yet: %(problems)s")
             % {"problems": " ".join(problems)}
         )
-    now = timezone.now()
-    callback.state = Callback.State.UNREACHABLE
-    callback.comment = (note or "").strip()
-    callback.closed_at = now
-    callback.closed_by = actor
-    callback._history_user = actor
-    callback.save(update_fields=["state", "comment", "closed_at", "closed_by"])
+    callback_move(
+        callback=callback,
+        feedback=locked,
+        to_state=Callback.State.UNREACHABLE,
+        actor=actor,
+        at=timezone.now(),
+        changes={"comment": (note or "").strip()},
+    )
     feedback_save(
         locked, actor=actor, reason=_("Satisfaction callback: customer unreachable"), update_fields=[]
     )
-    sla.clock_stop(feedback=locked, kind=ClockKind.CALLBACK, at=now)
     return callback

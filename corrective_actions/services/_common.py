@@ -12,6 +12,8 @@ from accounts.selectors import department_heads
 from core.errors import DomainError
 from core.versioning import lock_versioned, save_versioned
 from feedback.models import Assignment, Feedback, Status
+from sla import services as sla
+from sla.models import ClockKind
 
 from .. import rules
 from ..models import (
@@ -124,3 +126,35 @@ def _capa_url(capa: Capa) -> str:
     from django.urls import reverse
 
     return reverse("corrective_actions:detail", kwargs={"number": capa.number})
+
+
+def measure_move(
+    measure: Measure,
+    *,
+    to_state: str,
+    actor: User,
+    reason: str,
+    at: dt.datetime,
+    changes: dict | None = None,
+    clock_at: dt.datetime | None = None,
+) -> Measure:
+    """The one function that changes a measure's state (``rules.MEASURE_MOVES``), ``measure`` locked by the caller:
+    ``changes`` saved with the state in one history line; a final state stops the measure's deadline at
+    ``clock_at`` (``at`` by default)."""
+    if to_state not in rules.MEASURE_MOVES.get(measure.state, frozenset()):
+        raise DomainError(
+            _("A measure that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": Measure.State(measure.state).label, "target": Measure.State(to_state).label}
+        )
+    changes = changes or {}
+    for field, value in changes.items():
+        setattr(measure, field, value)
+    measure.state = to_state
+    _measure_save(measure, actor=actor, reason=reason, update_fields=["state", *changes])
+    if to_state in rules.MEASURE_MOVE_STOPS_CLOCK:
+        clock_feedback = _clock_feedback(measure.capa)
+        if clock_feedback is not None:
+            sla.clock_stop(
+                feedback=clock_feedback, kind=ClockKind.MEASURE, at=clock_at or at, measure=measure
+            )
+    return measure

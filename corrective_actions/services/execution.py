@@ -31,7 +31,6 @@ from ..notices import quality_recipients, send_notice
 from ._common import (
     _capa_move,
     _capa_url,
-    _clock_feedback,
     _end_of_day,
     _ensure,
     _lead_department_people,
@@ -39,6 +38,7 @@ from ._common import (
     _measure_save,
     capa_lock,
     measure_lock,
+    measure_move,
 )
 from .evidence import capa_attachment_add
 
@@ -64,6 +64,7 @@ def measure_progress(
     note = (progress_note or "").strip()
     uploads = list(uploads)
     fields = []
+    to_state = None
     if complete:
         if completed_date is None:
             raise DomainError(
@@ -75,14 +76,13 @@ def measure_progress(
                 _("The completion date %(date)s is in the future.") % {"date": completed_date},
                 field_errors={"completed_date": [_("The completion date cannot be in the future.")]},
             )
-        locked.state = Measure.State.COMPLETED
+        to_state = Measure.State.COMPLETED
         locked.completed_date = completed_date
-        fields += ["state", "completed_date"]
+        fields.append("completed_date")
     elif not note and not uploads:
         raise DomainError(_("Write a progress note, attach evidence or record the completion."))
     elif locked.state == Measure.State.PLANNED:
-        locked.state = Measure.State.IN_PROGRESS
-        fields.append("state")
+        to_state = Measure.State.IN_PROGRESS
     if note:
         stamp = timezone.localtime(now).strftime("%Y-%m-%d %H:%M")
         entry = f"[{stamp} {actor}] {note}"
@@ -90,18 +90,20 @@ def measure_progress(
         fields.append("progress_note")
     for upload in uploads:
         capa_attachment_add(capa=capa, actor=actor, upload=upload, measure=locked)
-    if fields:
-        _measure_save(
+    reason = _("Completed") if complete else _("Progress recorded")
+    if to_state is not None:
+        measure_move(
             locked,
+            to_state=to_state,
             actor=actor,
-            reason=_("Completed") if complete else _("Progress recorded"),
-            update_fields=fields,
+            reason=reason,
+            at=now,
+            changes={field: getattr(locked, field) for field in fields},
+            clock_at=min(now, _end_of_day(completed_date)) if complete else None,
         )
+    elif fields:
+        _measure_save(locked, actor=actor, reason=reason, update_fields=fields)
     if complete:
-        clock_feedback = _clock_feedback(capa)
-        if clock_feedback is not None:
-            stop_at = min(now, _end_of_day(completed_date))
-            sla.clock_stop(feedback=clock_feedback, kind=ClockKind.MEASURE, at=stop_at, measure=locked)
         _after_measure_change(capa, actor=actor, at=now)
     return locked
 

@@ -14,8 +14,6 @@ from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
 from feedback.services import raise_field_errors
 from feedback.workflow import feedback_save, lock_feedback
-from sla import services as sla
-from sla.models import ClockKind
 
 from .. import rules
 from ..models import (
@@ -28,11 +26,11 @@ from ..selectors import capa_department_ids
 from ._common import (
     CAPA_NUMBER_PREFIX,
     _capa_save,
-    _clock_feedback,
     _ensure,
     _measure_save,
     capa_lock,
     measure_lock,
+    measure_move,
 )
 from .execution import _after_measure_change
 
@@ -257,20 +255,15 @@ def measure_withdraw(
             field_errors={"reason": [_("Say why the measure is withdrawn.")]},
         )
     now = timezone.now()
-    locked.state = Measure.State.WITHDRAWN
-    locked.withdrawn_reason = reason
-    locked.withdrawn_at = now
-    locked.withdrawn_by = actor
-    _measure_save(
+    measure_move(
         locked,
+        to_state=Measure.State.WITHDRAWN,
         actor=actor,
         reason=_("Withdrawn: %(reason)s") % {"reason": reason},
-        update_fields=["state", "withdrawn_reason", "withdrawn_at", "withdrawn_by"],
+        at=now,
+        changes={"withdrawn_reason": reason, "withdrawn_at": now, "withdrawn_by": actor},
     )
     _capa_save(capa, actor=actor, reason=_("Measure withdrawn: %(m)s") % {"m": locked}, update_fields=[])
     if capa.status == CapaStatus.IN_PROGRESS:
-        clock_feedback = _clock_feedback(capa)
-        if clock_feedback is not None:
-            sla.clock_stop(feedback=clock_feedback, kind=ClockKind.MEASURE, at=now, measure=locked)
         _after_measure_change(capa, actor=actor, at=now)
     return locked
