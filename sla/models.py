@@ -217,7 +217,9 @@ class SlaClock(models.Model):
             models.Index(
                 fields=["due_at", "kind", "outcome", "paused_at", "feedback"], name="sla_clock_due_report"
             ),
-            models.Index(fields=["due_at", "kind"], condition=Q(outcome="running"), name="sla_clock_running_due"),
+            models.Index(
+                fields=["due_at", "kind"], condition=Q(outcome="running"), name="sla_clock_running_due"
+            ),
         ]
 
     def __str__(self) -> str:
