@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -54,6 +55,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department
 from accounts.roles import Role
+from catalog.models import ProductModel
 from corrective_actions.models import Capa, CapaStatus, EffectVerification, Measure, RootCauseCategory
 from feedback.filters import (
     NONE,
@@ -135,6 +137,22 @@ def _in(field: str, period: Period) -> Q:
     return Q(**{f"{field}__gte": period.start_at, f"{field}__lt": period.end_at})
 
 
+_line_models_cache: ContextVar[dict | None] = ContextVar("line_models", default=None)
+
+
+def _line_models(scope: Scope) -> list[int]:
+    """The product models of the scope's line: a product line filter is a filter on these few model ids, given as
+    a list so that the planner knows how many feedback they have (a subquery is estimated at one model). Read once
+    per dashboard (small_queries keeps them), once per figure otherwise."""
+    cache = _line_models_cache.get()
+    if cache is not None and scope.product_line_id in cache:
+        return cache[scope.product_line_id]
+    ids = list(ProductModel.objects.filter(line_id=scope.product_line_id).values_list("pk", flat=True))
+    if cache is not None:
+        cache[scope.product_line_id] = ids
+    return ids
+
+
 def _scope_q(scope: Scope, prefix: str = "") -> Q:
     """Feedback in scope; ``prefix`` is the path to the feedback ("feedback__" from a clock). From a related
     record the drafts and voided records are left out with ``NOT IN`` (a small set, read through the status
@@ -144,7 +162,7 @@ def _scope_q(scope: Scope, prefix: str = "") -> Q:
     else:
         q = ~Q(status__in=NOT_COUNTED)
     if scope.product_line_id is not None:
-        q &= Q(**{f"{prefix}product_model__line_id": scope.product_line_id})
+        q &= Q(**{f"{prefix}product_model_id__in": _line_models(scope)})
     if scope.department_id is not None:
         feedback_ref = OuterRef(f"{prefix[:-2]}_id") if prefix else OuterRef("pk")
         q &= Q(Exists(Assignment.objects.filter(feedback=feedback_ref, department_id=scope.department_id)))
@@ -489,7 +507,7 @@ def _measures(scope: Scope) -> QuerySet:
     else:
         qs = qs.filter(department_id__in=Department.objects.values("pk"))
     if scope.product_line_id is not None:
-        qs = qs.filter(capa__opened_for__product_model__line_id=scope.product_line_id)
+        qs = qs.filter(capa__opened_for__product_model_id__in=_line_models(scope))
     return qs.order_by()
 
 
@@ -502,7 +520,7 @@ def _capas(scope: Scope) -> QuerySet:
     if scope.department_id is not None:
         qs = qs.filter(lead_department_id=scope.department_id)
     if scope.product_line_id is not None:
-        qs = qs.filter(opened_for__product_model__line_id=scope.product_line_id)
+        qs = qs.filter(opened_for__product_model_id__in=_line_models(scope))
     return qs.order_by()
 
 
@@ -965,12 +983,16 @@ def small_queries():
     """The figures' queries each read a few thousand index entries: on PostgreSQL, within one transaction, no
     parallel workers (starting them costs more than the work) and index reads priced as on SSD storage (so that a
     12-month trend is read from its covering index, not by scanning the table)."""
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                cursor.execute("SET LOCAL random_page_cost = 1.1")
-        yield
+    token = _line_models_cache.set({})
+    try:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+                    cursor.execute("SET LOCAL random_page_cost = 1.1")
+            yield
+    finally:
+        _line_models_cache.reset(token)
 
 
 # --- the workbook's record sheets -------------------------------------------------------------------------------
