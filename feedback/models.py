@@ -181,6 +181,10 @@ class Feedback(models.Model):
                 fields=["product_model", "fault_phenomenon", "feedback_time"],
                 name="feedback_model_fault_time",
             ),
+            # the management figures (reports.selectors): registrations completed in a period
+            models.Index(fields=["registered_at"], name="feedback_registered_at"),
+            # ... and the 12-month trend: feedback time and status only, read from the index alone
+            models.Index(fields=["feedback_time", "status"], name="feedback_time_status"),
         ]
 
     def __str__(self) -> str:

@@ -153,7 +153,11 @@ class Callback(models.Model):
     class Meta:
         verbose_name = _("satisfaction callback")
         verbose_name_plural = _("satisfaction callbacks")
-        indexes = [models.Index(fields=["satisfaction", "closed_at"], name="callback_satisfaction")]
+        indexes = [
+            models.Index(fields=["satisfaction", "closed_at"], name="callback_satisfaction"),
+            # the management figures (reports.selectors): callbacks recorded in a period
+            models.Index(fields=["closed_at", "state", "satisfaction", "feedback"], name="callback_closed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feedback}: {self.get_state_display()}"

@@ -1,6 +1,6 @@
 """Registration (初步登记): create, complete, edit and void a feedback; add attachments.
 
-Lifecycle steps after registration live in feedback.lifecycle and feedback.contacts."""
+Lifecycle steps after registration live in quality_loop.lifecycle and quality_loop.contacts."""
 
 import datetime as dt
 from collections.abc import Iterable

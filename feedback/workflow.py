@@ -26,12 +26,12 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     Status.ASSIGNED: frozenset({Status.IN_PROGRESS, Status.CLOSED, Status.VOIDED}),
     # its CAPA form verified effective → PENDING_CLOSE
     Status.IN_PROGRESS: frozenset({Status.PENDING_CLOSE, Status.VOIDED}),
-    # callback recorded and CAPA effective → CLOSED (feedback.lifecycle.feedback_close_resolved checks)
+    # callback recorded and CAPA effective → CLOSED (quality_loop.lifecycle.feedback_close_resolved checks)
     Status.PENDING_CLOSE: frozenset({Status.CLOSED, Status.VOIDED}),
     Status.CLOSED: frozenset({Status.VOIDED}),
     Status.VOIDED: frozenset(),
 }
-# The statuses a feedback may be closed from, per close reason (feedback.lifecycle applies the other conditions).
+# The statuses a feedback may be closed from, per close reason (quality_loop.lifecycle applies the other conditions).
 CLOSE_FROM: dict[str, frozenset[str]] = {
     CloseReason.RESOLVED: frozenset({Status.PENDING_CLOSE}),
     CloseReason.NOT_CONFIRMED: frozenset({Status.VERIFIED}),

@@ -1,5 +1,5 @@
-"""Forms of the quality loop's pages. They check input shapes only; the rules are in feedback.lifecycle,
-feedback.contacts and corrective_actions.services. Every form that changes a feedback carries the version it was
+"""Forms of the quality loop's pages. They check input shapes only; the rules are in quality_loop.lifecycle,
+quality_loop.contacts and corrective_actions.services. Every form that changes a feedback carries the version it was
 opened on (a hidden field): the service refuses it when the record moved on meanwhile."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The one-click actions of the similar-feedback panel: mark this feedback a duplicate of an earlier one (the
-closing path of feedback.lifecycle), or put it under the open CAPA form that covers an earlier one
+closing path of quality_loop.lifecycle), or put it under the open CAPA form that covers an earlier one
 (corrective_actions.services.capa_link_feedback; a verified feedback is first assigned to that form's lead
 department, with the owner the form's own feedback has there). Each ``why_not_*`` says why a button is off."""
 

@@ -1,5 +1,5 @@
 """The quality loop's pages on a feedback: one page per action (GET shows the form, POST calls the service).
-Thin: every rule is in feedback.lifecycle / feedback.contacts / corrective_actions.services.
+Thin: every rule is in quality_loop.lifecycle / quality_loop.contacts / corrective_actions.services.
 
 - a feedback the user may not see: 404 (feedback_get_visible);
 - an action the user may not take now: the page says why, the form is not offered, a POST is refused with it;

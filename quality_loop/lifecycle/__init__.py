@@ -1,6 +1,6 @@
 """The quality loop on a feedback (DOMAIN.md steps 3–11): verification, classification, grading, the emergency
 response, assignment, waiting periods and the three ways to close. The CAPA form itself is corrective_actions';
-the customer contacts and the satisfaction callback are feedback.contacts'.
+the customer contacts and the satisfaction callback are quality_loop.contacts'.
 
 Each action is one function: ``@transaction.atomic``, keyword-only, taking the acting user and the version of the
 record the user's form was opened on (a stale form is refused, not applied). It checks the actor's role and
