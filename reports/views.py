@@ -6,10 +6,9 @@ counts; the page turns each into ``url`` (the list's address), for the tables' l
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
-
-import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse

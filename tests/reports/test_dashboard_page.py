@@ -17,17 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from feedback.models import Channel, Status
+from feedback.models import Channel
 from reports import selectors
 from reports.periods import Period
 from tests.corrective_actions.factories import Loop
-from tests.factories import (
-    AssignmentFactory,
-    FaultPhenomenonFactory,
-    FeedbackFactory,
-    ProductLineFactory,
-    ProductModelFactory,
-)
+from tests.factories import PASSWORD, AssignmentFactory, FaultPhenomenonFactory, FeedbackFactory
+from tests.reports.dashboard_data import build_recent, recently
 
 pytestmark = pytest.mark.django_db
 
@@ -70,68 +65,9 @@ def listed_count(client: Client, url: str) -> int:
     return int(match.group(1))
 
 
-def recently(minutes: int) -> dt.datetime:
-    return timezone.now() - dt.timedelta(minutes=minutes)
-
-
 @pytest.fixture
 def month(users, departments):
-    """Feedback of the last 30 days in two departments, product models, fault phenomena and channels, one
-    unclassified, one draft and one voided (neither counted), two through the quality loop (their clocks), and two
-    of 40 days ago (outside the period, inside the 12-month trend)."""
-    agent, agent2 = users[Role.CS_AGENT], users["other_agent"]
-    line = ProductLineFactory(code="aircon", name="空调")
-    fridge = ProductLineFactory(code="fridge", name="冰箱")
-    model_a = ProductModelFactory(line=line, code="KFR-35GW", name="智能空调")
-    model_b = ProductModelFactory(line=fridge, code="BCD-470", name="对开门冰箱")
-    cooling = FaultPhenomenonFactory(name="制冷效果差")
-    scratch = FaultPhenomenonFactory(name="外壳划伤")
-    made = []
-    for i in range(3):
-        made.append(
-            FeedbackFactory(
-                registered_by=agent,
-                feedback_time=recently(5 + i),
-                product_model=model_a,
-                category="functional",
-                severity="II",
-                fault_phenomenon=cooling,
-                channel=Channel.HOTLINE,
-                status=Status.ASSIGNED,
-            )
-        )
-        AssignmentFactory(feedback=made[-1], department=departments["rd"], owner=users[Role.DEPT_MEMBER])
-    for i in range(2):
-        made.append(
-            FeedbackFactory(
-                registered_by=agent2,
-                feedback_time=recently(10 + i),
-                product_model=model_b,
-                category="appearance",
-                severity="I",
-                fault_phenomenon=scratch,
-                channel=Channel.DEALER,
-                status=Status.ASSIGNED,
-                registered_at=recently(10 + i) + dt.timedelta(days=3),  # registered late
-            )
-        )
-        AssignmentFactory(feedback=made[-1], department=departments["production"], owner=users["other_member"])
-    made.append(FeedbackFactory(registered_by=agent, feedback_time=recently(20), channel=Channel.EMAIL))
-    FeedbackFactory(registered_by=agent, feedback_time=recently(21), status=Status.DRAFT, registered_at=None)
-    FeedbackFactory(registered_by=agent, feedback_time=recently(22), status=Status.VOIDED)
-    for i in range(2):
-        FeedbackFactory(
-            registered_by=agent, feedback_time=timezone.now() - dt.timedelta(days=40, minutes=i), category="service"
-        )
-    loops = []
-    for severity in ("II", "III"):
-        loop = Loop(users, departments, FeedbackFactory(registered_by=agent, feedback_time=recently(30)))
-        loop.verify()
-        loop.classify()
-        loop.grade(severity)
-        loop.assign()
-        loops.append(loop)
-    return {"line": line, "fridge": fridge, "feedback": made, "loops": loops}
+    return build_recent(users, departments)
 
 
 # --- who sees it -------------------------------------------------------------------------------------------------
@@ -169,8 +105,6 @@ def test_management_lands_on_the_dashboard_and_quality_has_it_in_the_navigation(
 
 
 def test_the_manager_logging_in_lands_on_the_dashboard(users):
-    from tests.factories import PASSWORD
-
     client = Client()
     response = client.post(
         reverse("login"), {"username": users[Role.MANAGEMENT].username, "password": PASSWORD}, follow=True
@@ -226,7 +160,9 @@ def test_the_pickers_periods(users, month):
     assert default.status_code == 200
     assert page_data(default)["period"]["start"] == today.replace(day=1).isoformat()
     last90 = page_data(client.get(URL, {"preset": "last90"}))["period"]
-    assert last90["start"] == (today - dt.timedelta(days=89)).isoformat() and last90["end"] == today.isoformat()
+    assert (
+        last90["start"] == (today - dt.timedelta(days=89)).isoformat() and last90["end"] == today.isoformat()
+    )
     ranged = client.get(URL, {"start": "2026-01-01", "end": "2026-01-31", "product_line": month["line"].pk})
     assert page_data(ranged)["period"]["start"] == "2026-01-01"
     assert 'data-testid="dashboard-product-line"' in ranged.content.decode()
@@ -278,7 +214,7 @@ def test_every_chart_element_opens_a_list_of_its_count(users, month):
     for url, count in pairs:
         assert listed_count(client, url) == count, url
     # the Pareto's bar of 制冷效果差 and 12 months of trend, each a link
-    assert any("制冷效果差" == i["label"] and i["url"] for i in data["top_faults"]["items"])
+    assert any(i["label"] == "制冷效果差" and i["url"] for i in data["top_faults"]["items"])
     assert len(data["volume_trend_12m"]["months"]) == 12
 
 
@@ -304,7 +240,9 @@ def test_a_department_head_sees_only_their_department(users, departments, month)
 
 
 def test_a_product_line_narrows_the_figures(users, month):
-    shown = page_data(client_for(users[Role.QUALITY_ENGINEER]).get(URL, {**LAST30, "product_line": month["fridge"].pk}))
+    shown = page_data(
+        client_for(users[Role.QUALITY_ENGINEER]).get(URL, {**LAST30, "product_line": month["fridge"].pk})
+    )
     assert shown["volume_per_day"]["total"] == 2
     assert [i["label"] for i in shown["top_faults"]["items"]] == ["外壳划伤"]
 
@@ -342,4 +280,6 @@ def test_the_page_costs_the_same_number_of_queries_with_more_data(users, departm
     with CaptureQueriesContext(connection) as after:
         assert client.get(URL, LAST30).status_code == 200
     assert len(after.captured_queries) == len(before.captured_queries)
-    assert len(before.captured_queries) <= 30  # a query per widget or fewer, plus the session and the page's own
+    assert (
+        len(before.captured_queries) <= 30
+    )  # a query per widget or fewer, plus the session and the page's own
