@@ -45,9 +45,9 @@ def build() -> dict:
         cursor.execute(
             f"""
             UPDATE feedback_feedback SET
-              category = (ARRAY[{",".join(categories)}])[1 + id % 5],
-              severity = (ARRAY[{",".join(severities)}])[1 + (id / 5) % 5],
-              fault_phenomenon_id = (ARRAY[{",".join(fault_ids)}]::bigint[])[1 + ((id * id) % 37) % 9]
+              category = (ARRAY[{",".join(categories)}])[1 + id %% 5],
+              severity = (ARRAY[{",".join(severities)}])[1 + (id / 5) %% 5],
+              fault_phenomenon_id = (ARRAY[{",".join(fault_ids)}]::bigint[])[1 + ((id * id) %% 37) %% 9]
             WHERE status <> %s
             """,
             [Status.REGISTERED],
@@ -57,7 +57,7 @@ def build() -> dict:
             """
             INSERT INTO feedback_assignment (feedback_id, department_id, owner_id, is_lead, assigned_by_id, assigned_at)
             SELECT a.feedback_id, %s, a.owner_id, false, a.assigned_by_id, a.assigned_at
-            FROM feedback_assignment a WHERE a.feedback_id % 2 = 0
+            FROM feedback_assignment a WHERE a.feedback_id %% 2 = 0
             """,
             [production.pk],
         )
@@ -67,8 +67,8 @@ def build() -> dict:
                 length_days, warn_percent, provisional, basis, created_at)
             SELECT f.id, %(kind)s, f.registered_at, f.registered_at + interval '3 days',
                    f.registered_at + interval '1 day',
-                   CASE WHEN f.id % 3 = 2 THEN NULL ELSE f.registered_at + (f.id % 3 * 4) * interval '1 day' END,
-                   (ARRAY[%(met)s, %(missed)s, %(running)s])[1 + f.id % 3], 3, 50, false, '{}'::jsonb,
+                   CASE WHEN f.id %% 3 = 2 THEN NULL ELSE f.registered_at + (f.id %% 3 * 4) * interval '1 day' END,
+                   (ARRAY[%(met)s, %(missed)s, %(running)s])[1 + f.id %% 3], 3, 50, false, '{}'::jsonb,
                    f.registered_at
             FROM feedback_feedback f JOIN feedback_assignment a ON a.feedback_id = f.id AND a.is_lead
             """,
@@ -83,8 +83,8 @@ def build() -> dict:
         cursor.execute(
             """
             INSERT INTO feedback_callback (feedback_id, state, opened_at, satisfaction, comment, closed_at)
-            SELECT f.id, CASE WHEN f.id % 10 = 0 THEN 'unreachable' ELSE 'done' END, f.registered_at,
-                   CASE WHEN f.id % 10 = 0 THEN '' ELSE (ARRAY['satisfied','satisfied','basic','unsatisfied'])[1 + f.id % 4] END,
+            SELECT f.id, CASE WHEN f.id %% 10 = 0 THEN 'unreachable' ELSE 'done' END, f.registered_at,
+                   CASE WHEN f.id %% 10 = 0 THEN '' ELSE (ARRAY['satisfied','satisfied','basic','unsatisfied'])[1 + f.id %% 4] END,
                    '', f.registered_at + interval '5 days'
             FROM feedback_feedback f WHERE f.status = %s
             """,
