@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The centre of a bar, in page coordinates: ECharts' own convertToPixel (category index, half the bar's value).
 BAR_POINT = """([testid, label]) => {
   const el = document.querySelector(`[data-testid="${testid}"]`);
-  el.scrollIntoView({block: "center"});
+  el.scrollIntoView({block: "center", behavior: "instant"});
   const chart = echarts.getInstanceByDom(el);
   const option = chart.getOption();
   const index = option.xAxis[0].data.indexOf(label);
