@@ -285,3 +285,26 @@ def test_the_page_costs_the_same_number_of_queries_with_more_data(users, departm
     with CaptureQueriesContext(connection) as figures:
         selectors.dashboard(Period.last_days(30), selectors.Scope())
     assert len(before.captured_queries) <= len(figures.captured_queries) + 8
+
+
+def test_on_the_hand_worked_october_every_number_and_chart_element_lists_its_count(users, october):
+    """r-figures' fixture month (tests/reports/conftest.py: a cancelled clock, a draft, a voided record, an
+    unclassified one, records at 23:59:59 / 00:00:00 local time on the period's edges): the page's links and the
+    charts' click targets list exactly their numbers."""
+    client = client_for(users[Role.MANAGEMENT])
+    response = client.get(URL, {"month": "2026-10"})
+    data = page_data(response)
+    assert data["period"]["start"] == "2026-10-01" and data["period"]["end"] == "2026-10-31"
+    assert data["volume_per_day"]["total"] == 12
+    links = {(unescape(u), int(t)) for u, t in LINK.findall(response.content.decode()) if t.strip().isdigit()}
+    pairs = set(links)
+    for key in ("category_share", "severity_mix", "channel_mix", "top_faults", "top_models", "satisfaction"):
+        pairs |= {(i["url"], i["count"]) for i in data[key]["items"]}
+    for clock in data["sla_compliance"]["clocks"]:
+        pairs |= {(clock["urls"][k], clock[k]) for k in ("met", "missed", "overdue", "total")}
+    assert sum(count for _u, count in pairs) > 12
+    # the SLA table's line of all deadlines together counts deadlines, several per feedback: shown without links
+    overall = response.content.decode().split('data-kind="overall"')[1].split("</tr>")[0]
+    assert "<a " not in overall and str(data["sla_compliance"]["overall"]["total"]) in overall
+    for url, count in sorted(pairs):
+        assert listed_count(client, url) == count, url
