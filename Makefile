@@ -31,7 +31,7 @@ help:
 	@echo "             demo data and one demo user per role (printed with passwords). RUN_PORT=8001 for another port."
 	@echo "make test    set up, then the whole suite (PostgreSQL + Redis when reachable, else SQLite + in-process)."
 	@echo "             TESTS=tests/feedback/test_numbering.py  PYTEST_ARGS='-k pf -x'  TEST_WORKERS=0"
-	@echo "make lint    ruff check, ruff format --check, manage.py check, makemigrations --check"
+	@echo "make lint    ruff check, ruff format --check, manage.py check, makemigrations --check, lint-imports"
 	@echo "make bench   benchmarks on PostgreSQL database aftersales_bench (BENCH='numbering sla' for some)"
 	@echo "make chaos   faults on a private PostgreSQL + Redis (CHAOS_RUNS=50 each, FAULTS='redis worker postgres beat')"
 	@echo "make load    50 users for 60 s against gunicorn on PostgreSQL (BENCH_DATABASE_URL), loopback only"
@@ -84,6 +84,7 @@ lint: setup
 	echo "lint: ruff format --check";         $(VENV)/bin/ruff format --check . || failed="$$failed ruff-format"; \
 	echo "lint: manage.py check";             $(PY) manage.py check || failed="$$failed check"; \
 	echo "lint: makemigrations --check";      $(PY) manage.py makemigrations --check --dry-run || failed="$$failed makemigrations"; \
+	echo "lint: lint-imports (layers)";       $(VENV)/bin/lint-imports --no-cache || failed="$$failed lint-imports"; \
 	if [ -n "$$failed" ]; then echo "lint: FAILED:$$failed" >&2; exit 1; fi; \
 	echo "lint: all passed"
 

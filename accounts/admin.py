@@ -10,8 +10,9 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import HistoryAdmin
+
 from . import brakes
-from .history_admin import HistoryAdmin
 from .models import Department, PersonalDataAccess, User
 from .roles import permission_label
 

@@ -1,12 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from feedback.views_workspace import home as workspace_home
-
 from . import views
 
 urlpatterns = [
-    path("", workspace_home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(

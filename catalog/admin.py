@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.history_admin import HistoryAdmin
+from core.admin import HistoryAdmin
 
 from .models import FaultPhenomenon, ProductLine, ProductModel
 

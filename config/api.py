@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from feedback.errors import DomainError, StaleError
+from core.errors import DomainError, StaleError
 
 
 def _messages(value, prefix: str = "") -> list[str]:

@@ -6,12 +6,18 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from feedback import urls as feedback_urls
+from quality_loop.urls import feedback_urlpatterns as loop_feedback_urlpatterns
+from quality_loop.views_workspace import home as workspace_home
+
 # Swagger UI adds <style> elements and style attributes: its page alone allows inline styles (no inline script).
 SWAGGER_CSP = csp_replace({"style-src": ["'self'", "'unsafe-inline'"]})
 
 urlpatterns = [
+    path("", workspace_home, name="home"),  # each role's workspace
     path("", include("accounts.urls")),
-    path("feedback/", include("feedback.urls")),
+    # one namespace for every page of a feedback: registration first (``new/`` before the loop's ``<number>/``)
+    path("feedback/", include((feedback_urls.urlpatterns + loop_feedback_urlpatterns, "feedback"))),
     path("capa/", include("corrective_actions.urls")),
     path("notifications/", include("notifications.urls")),
     path("intake/", include("intake.urls")),

@@ -3,8 +3,7 @@ the department, keep every round and move the deadlines), and nothing is ever de
 
 from django.contrib import admin
 
-from accounts.history_admin import HistoryAdmin
-from feedback.admin import ReadOnlyAdminMixin
+from core.admin import HistoryAdmin, ReadOnlyAdminMixin
 
 from .models import Capa, CapaAttachment, CapaReview, EffectVerification, Measure
 

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import users_with_role
+from core.forms import BootstrapMixin
 from feedback.forms import MultipleFileField
-from feedback.forms_lifecycle import BootstrapMixin
 
 from .models import Capa, CapaReview, EffectVerification, Measure, RootCauseCategory
 from .selectors import capa_department_ids

@@ -173,12 +173,14 @@ def capas_to_write(user: User) -> QuerySet[Capa]:
     )
 
 
-def capas_to_review() -> QuerySet[Capa]:
-    return Capa.objects.select_related("lead_department").filter(status=CapaStatus.SUBMITTED)
+def capas_to_review(user: User) -> QuerySet[Capa]:
+    """Submitted forms awaiting quality's review, of those ``user`` may see."""
+    return capa_visible_to(user).filter(status=CapaStatus.SUBMITTED)
 
 
-def capas_to_verify() -> QuerySet[Capa]:
-    return Capa.objects.select_related("lead_department").filter(status=CapaStatus.PENDING_VERIFICATION)
+def capas_to_verify(user: User) -> QuerySet[Capa]:
+    """Forms whose measures are all implemented, awaiting the effect verification, of those ``user`` may see."""
+    return capa_visible_to(user).filter(status=CapaStatus.PENDING_VERIFICATION)
 
 
 def measures_of(user: User) -> QuerySet[Measure]:

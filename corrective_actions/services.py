@@ -24,7 +24,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
 from accounts.selectors import department_heads
-from feedback.errors import DomainError, StaleError
+from core.errors import DomainError
+from core.versioning import lock_versioned, save_versioned
 from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
 from feedback.services import raise_field_errors, stored_file_save
@@ -32,7 +33,7 @@ from feedback.workflow import feedback_save, lock_feedback
 from sla import services as sla
 from sla.models import ClockKind
 
-from . import rules
+from . import ports, rules
 from .models import (
     Capa,
     CapaAttachment,
@@ -61,46 +62,52 @@ def _end_of_day(day: dt.date) -> dt.datetime:
 # ``of`` keeps the lock on the rows written: without it the joined rows (the lead department, the measure's owner)
 # would be locked as well, holding up unrelated work on them until the transaction ends.
 def capa_lock(capa: Capa, *, expected_version: int | None = None) -> Capa:
-    locked = Capa.objects.select_for_update(of=("self",)).select_related("lead_department").get(pk=capa.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleError(
+    return lock_versioned(
+        Capa.objects.select_for_update(of=("self",)).select_related("lead_department"),
+        capa.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
             _("%(number)s was changed by someone else after you opened it. Reload the page and try again.")
             % {"number": locked.number}
-        )
-    return locked
+        ),
+    )
 
 
 def measure_lock(measure: Measure, *, expected_version: int | None = None) -> Measure:
     """The measure and its CAPA form, both locked (one statement)."""
-    locked = (
-        Measure.objects.select_for_update(of=("self", "capa"))
-        .select_related("capa__lead_department", "owner")
-        .get(pk=measure.pk)
-    )
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleError(
+    return lock_versioned(
+        Measure.objects.select_for_update(of=("self", "capa")).select_related(
+            "capa__lead_department", "owner"
+        ),
+        measure.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
             _("The measure “%(measure)s” was changed by someone else after you opened it. Reload the page.")
             % {"measure": locked}
-        )
-    return locked
+        ),
+    )
 
 
 def _capa_save(capa: Capa, *, actor: User, reason: str = "", update_fields: list[str] | None = None) -> None:
-    capa.version += 1
-    capa._history_user = actor
-    capa._change_reason = reason or None
-    capa.full_clean(exclude=["created_by", "lead_department", "opened_for"])
-    capa.save(update_fields=[*update_fields, "version"] if update_fields is not None else None)
+    save_versioned(
+        capa,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        clean_exclude=["created_by", "lead_department", "opened_for"],
+    )
 
 
 def _measure_save(
     measure: Measure, *, actor: User, reason: str = "", update_fields: list[str] | None = None
 ) -> None:
-    measure.version += 1
-    measure._history_user = actor
-    measure._change_reason = reason or None
-    measure.full_clean(exclude=["capa", "owner", "created_by", "department", "withdrawn_by"])
-    measure.save(update_fields=[*update_fields, "version"] if update_fields is not None else None)
+    save_versioned(
+        measure,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        clean_exclude=["capa", "owner", "created_by", "department", "withdrawn_by"],
+    )
 
 
 def _capa_move(capa: Capa, *, to_status: str, actor: User, reason: str, changes: dict | None = None) -> Capa:
@@ -498,9 +505,7 @@ def capa_review(
     if clock_feedback is not None:
         for measure in measures:
             sla.clock_start(feedback=clock_feedback, kind=ClockKind.MEASURE, start=now, measure=measure)
-    from feedback.lifecycle import feedbacks_capa_accepted
-
-    feedbacks_capa_accepted(capa=locked, actor=actor)
+    ports.linked_feedbacks().capa_accepted(capa=locked, actor=actor)
     send_notice(
         recipients=[m.owner for m in measures],
         kind="measure_assigned",
@@ -598,14 +603,12 @@ def short_term_done(capa: Capa, live: list[tuple[str, str]] | None = None) -> bo
 def _after_measure_change(capa: Capa, *, actor: User, at: dt.datetime) -> None:
     """After a measure is completed or withdrawn: the customer's problem may now be handled, and when every
     measure is done the form awaits effect verification (its clock starts)."""
-    from feedback.contacts import feedback_mark_handled
-
     feedbacks = _linked_feedbacks(capa)
     live = _live_measures(capa)
     if short_term_done(capa, live):
         for feedback in feedbacks:
             if feedback.handled_at is None:  # handled once, for good
-                feedback_mark_handled(feedback=feedback, actor=actor, at=at)
+                ports.linked_feedbacks().problem_handled(feedback=feedback, actor=actor, at=at)
     if (
         capa.status != CapaStatus.IN_PROGRESS
         or not live
@@ -682,9 +685,7 @@ def effect_verification_record(
             reason=_("Verified effective (round %(round)s)") % {"round": locked.round},
             changes={"verified_effective_at": now},
         )
-        from feedback.lifecycle import feedbacks_capa_effective
-
-        feedbacks_capa_effective(capa=locked, actor=actor, at=now)
+        ports.linked_feedbacks().capa_effective(capa=locked, actor=actor, at=now)
         return verification
     _capa_move(
         locked,
@@ -766,21 +767,19 @@ def capa_link_feedback(
     )
     if locked_capa.status not in rules.PLANNING_STATUSES:
         sla.clock_stop(feedback=locked, kind=ClockKind.CAPA_FORM, at=now)
-    from feedback.contacts import feedback_mark_handled
-    from feedback.lifecycle import feedbacks_capa_accepted, feedbacks_capa_effective
-
+    loop = ports.linked_feedbacks()
     if locked_capa.round > 1 or locked_capa.status in (
         CapaStatus.IN_PROGRESS,
         CapaStatus.PENDING_VERIFICATION,
         CapaStatus.EFFECTIVE,
     ):
-        feedbacks_capa_accepted(capa=locked_capa, actor=actor)
+        loop.capa_accepted(capa=locked_capa, actor=actor)
     if locked_capa.status == CapaStatus.PENDING_VERIFICATION:
         sla.clock_start(feedback=locked, kind=ClockKind.EFFECT_VERIFICATION, start=now)
     if locked_capa.status == CapaStatus.EFFECTIVE:
-        feedbacks_capa_effective(capa=locked_capa, actor=actor, at=now)
+        loop.capa_effective(capa=locked_capa, actor=actor, at=now)
     elif short_term_done(locked_capa):
-        feedback_mark_handled(feedback=locked, actor=actor, at=now)
+        loop.problem_handled(feedback=locked, actor=actor, at=now)
     locked.refresh_from_db()
     return locked
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
-from feedback.errors import DomainError, StaleError
+from core.errors import DomainError, StaleError
 from feedback.models import Feedback
 from feedback.selectors import feedback_get_visible, feedback_visible_to
 from feedback.views import stored_file_response
@@ -140,12 +140,15 @@ def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
     rounds: dict[int, list[Measure]] = {}
     for m in measures:
         rounds.setdefault(m.round, []).append(m)
-    feedbacks = (
+    # only what the reader may see of the feedbacks the form resolves; of the others, how many there are (one query)
+    linked = list(
         Feedback.objects.filter(capa=capa)
         .select_related("product_model")
         .annotate(visible=Exists(feedback_visible_to(user).filter(pk=OuterRef("pk"))))
         .order_by("id")
     )
+    feedbacks = [f for f in linked if f.visible]
+    hidden_feedbacks = len(linked) - len(feedbacks)
     can = {
         "write": rules.why_not_write(user, capa) is None,
         "submit": rules.why_not_submit(user, capa) is None,
@@ -158,6 +161,7 @@ def capa_detail_view(request: HttpRequest, number: str) -> HttpResponse:
         "rounds": sorted(rounds.items()),
         "timeline": capa_timeline(capa),
         "feedbacks": feedbacks,
+        "hidden_feedbacks": hidden_feedbacks,
         "rates": capa_rates(capa),
         "can": can,
         "submission_problems": services.capa_submission_problems(capa) if can["submit"] else [],

@@ -5,21 +5,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from accounts.history_admin import HistoryAdmin
 from accounts.privacy import mask_email, mask_phone
+from core.admin import HistoryAdmin, ReadOnlyAdminMixin
 
 from .models import Attachment, Feedback
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MaskedContactHelper(HistoricalRecordContextHelper):

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Feedback")
+
+    def ready(self) -> None:
+        from sla import ports
+
+        from .deadlines import FeedbackClocks
+
+        ports.provide(FeedbackClocks())

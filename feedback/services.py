@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.errors import DomainError
 from sla import services as sla
 from sla.models import ClockKind
 from workcalendar.calendar import end_of_nth_working_day
 
 from . import attachments as files
-from .errors import DomainError
 from .models import Attachment, CustomerRequest, Feedback, Status, StoredFile
 from .numbering import next_number
 from .validators import normalize_phone

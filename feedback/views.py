@@ -9,17 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from sla.selectors import clocks_for
+from core.errors import DomainError
 
 from . import attachments as files
 from . import services
-from .errors import DomainError
 from .filters import FeedbackFilter, drill_filter_chips, filter_error_list
 from .forms import RegistrationForm, VoidForm
-from .history import feedback_history
-from .models import CustomerRequest, Feedback, Status, StoredFile
-from .privacy import contact_for, masked_fields_for
-from .selectors import feedback_get_for_detail, feedback_get_visible, feedback_list_rows, feedback_visible_to
+from .models import Feedback, Status, StoredFile
+from .privacy import contact_for
+from .selectors import feedback_get_visible, feedback_list_rows, feedback_visible_to
 
 PAGE_SIZE = 25
 
@@ -51,31 +49,6 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
         "feedback/partials/list_results.html" if request.headers.get("HX-Request") else "feedback/list.html"
     )
     return render(request, template, context)
-
-
-@login_required
-@require_safe
-def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
-    feedback = feedback_get_for_detail(request.user, number)
-    labels = dict(CustomerRequest.choices)
-    context = {
-        "feedback": feedback,
-        "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
-        "clocks": clocks_for(feedback),
-        "history": feedback_history(
-            feedback, attachments=feedback.attachments.all(), masked=masked_fields_for(request.user)
-        ),
-        "contact": contact_for(request, feedback, where="detail page"),
-        "can_edit": services.can_edit_registration(request.user, feedback),
-        "can_void": services.can_void(request.user, feedback),
-        "void_form": VoidForm(initial={"version": feedback.version}),
-        "missing": services.registration_errors(
-            {f: getattr(feedback, f) for f in services.REGISTRATION_FIELDS}, complete=True
-        )
-        if feedback.status == Status.DRAFT
-        else {},
-    }
-    return render(request, "feedback/detail.html", context)
 
 
 def _stash_uploads(request: HttpRequest, form: RegistrationForm) -> list[files.StashedFile]:

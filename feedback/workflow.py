@@ -4,7 +4,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import DomainError, StaleError
+from core.errors import DomainError
+from core.versioning import lock_versioned, save_versioned
+
 from .models import CloseReason, Feedback, Status
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
@@ -37,13 +39,15 @@ def can_move(from_status: str, to_status: str) -> bool:
 
 def lock_feedback(feedback: Feedback, *, expected_version: int | None = None) -> Feedback:
     """Re-read the feedback under a row lock; refuse a form opened on an older version."""
-    locked = Feedback.objects.select_for_update().get(pk=feedback.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise StaleError(
+    return lock_versioned(
+        Feedback.objects.select_for_update(),
+        feedback.pk,
+        expected_version=expected_version,
+        stale_message=lambda locked: (
             _("%(number)s was changed by someone else after you opened it. Reload the page and try again.")
             % {"number": locked.number}
-        )
-    return locked
+        ),
+    )
 
 
 @transaction.atomic
@@ -77,9 +81,6 @@ def feedback_save(
     feedback: Feedback, *, actor, reason: str = "", update_fields: list[str] | None = None
 ) -> None:
     """Save with the version bumped and the history line attributed to ``actor`` with ``reason``."""
-    feedback.version += 1
-    feedback._history_user = actor
-    feedback._change_reason = reason or None
-    if update_fields is not None:
-        update_fields = [*update_fields, "version", "updated_at"]
-    feedback.save(update_fields=update_fields)
+    save_versioned(
+        feedback, actor=actor, reason=reason, update_fields=update_fields, also_update=("updated_at",)
+    )

@@ -28,7 +28,7 @@ def _database() -> dict:
 
 
 def _broker() -> dict:
-    from config.celery import app
+    from celery import current_app as app
 
     try:
         with app.connection_for_write() as connection:

@@ -32,13 +32,11 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch
 from django.utils import timezone
-from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy as _
 
 from workcalendar.calendar import CHINA, WorkCalendar, end_of_day, get_calendar, local_date
 
+from . import ports
 from .models import GRACE, WORKING_DAY_KINDS, ClockKind, Outcome, SlaClock, SlaSetting
 
 logger = logging.getLogger(__name__)
@@ -116,12 +114,8 @@ def _is_pausable(clock: SlaClock) -> bool:
 
 def _sync_registration_due(clock: SlaClock) -> None:
     """The feedback's ``registration_due_at`` follows its registration clock (not written when already in step)."""
-    from feedback.models import Feedback
-
     if clock.kind == ClockKind.REGISTRATION:
-        Feedback.objects.filter(pk=clock.feedback_id).exclude(registration_due_at=clock.due_at).update(
-            registration_due_at=clock.due_at
-        )
+        ports.subject().registration_due_changed(feedback_ids=[clock.feedback_id], due_at=clock.due_at)
 
 
 # --- starting and stopping --------------------------------------------------------------------------------------
@@ -158,9 +152,7 @@ def clock_start(
 
 
 def _feedback_is_waiting(feedback) -> bool:
-    from feedback.models import Pause
-
-    return Pause.objects.filter(feedback=feedback, ended_at__isnull=True).exists()
+    return ports.subject().is_waiting(feedback)
 
 
 def _finish(clock: SlaClock, *, at: dt.datetime, cancel: bool = False) -> None:
@@ -315,7 +307,6 @@ def clocks_recompute() -> int:
     One read lists each schedule key (anchor date, working days, warning share) with the values its clocks hold
     now; each key's schedule is computed once, and only the keys whose clocks hold other values are written (a
     change to one day rewrites the few keys whose count runs through that day, not every running clock)."""
-    from feedback.models import Feedback
     from workcalendar.models import CalendarRevision
 
     calendar = get_calendar(refresh=True)
@@ -339,9 +330,10 @@ def clocks_recompute() -> int:
         stale = running.filter(**_key_filter(key)).exclude(**schedule)
         # In one transaction, the feedbacks first, then the clocks: the order in which a transition locks them.
         with transaction.atomic():
-            Feedback.objects.filter(
-                pk__in=stale.filter(kind=ClockKind.REGISTRATION).values("feedback_id")
-            ).exclude(registration_due_at=schedule["due_at"]).update(registration_due_at=schedule["due_at"])
+            ports.subject().registration_due_changed(
+                feedback_ids=stale.filter(kind=ClockKind.REGISTRATION).values("feedback_id"),
+                due_at=schedule["due_at"],
+            )
             changed += stale.update(**schedule)
     CalendarRevision.objects.filter(pk=CalendarRevision.SINGLETON, token=calendar.revision).update(
         recomputed_token=calendar.revision
@@ -413,137 +405,5 @@ def _sweep_batch(*, phase: str, now: dt.datetime, batch_size: int) -> tuple[int,
             .select_related("feedback__cs_owner", "feedback__quality_owner", "measure__owner")
             .order_by("id")
         )
-        directory = _Directory(clocks)
-        notices = [_notice(clock, phase=phase, directory=directory) for clock in clocks]
-        written = notify_bulk(notices, now=now)
+        written = notify_bulk(ports.subject().deadline_notices(clocks, phase=phase), now=now)
     return len(ids), written
-
-
-class _Directory:
-    """Everyone a batch of notices may go to, read in a constant number of queries."""
-
-    ROLES = ("cs_supervisor", "quality_engineer", "management", "dept_head")
-
-    def __init__(self, clocks: list[SlaClock]) -> None:
-        from accounts.models import User
-        from feedback.models import Assignment
-
-        self.by_role: dict[str, list] = {role: [] for role in self.ROLES}
-        self.heads_by_department: dict[int, list] = {}
-        memberships = (
-            User.groups.through.objects.filter(group__name__in=self.ROLES, user__is_active=True)
-            .select_related("user", "group")
-            .order_by("user_id")
-        )
-        for membership in memberships:
-            user, role = membership.user, membership.group.name
-            self.by_role[role].append(user)
-            if role == "dept_head" and user.department_id:
-                self.heads_by_department.setdefault(user.department_id, []).append(user)
-        needs_assignments = {
-            clock.feedback_id for clock in clocks if clock.kind in (ClockKind.EMERGENCY, ClockKind.CAPA_FORM)
-        }
-        self.assignments: dict[int, list] = {}
-        if needs_assignments:
-            for assignment in (
-                Assignment.objects.filter(feedback_id__in=needs_assignments)
-                .select_related("owner")
-                .order_by("-is_lead", "id")
-            ):
-                self.assignments.setdefault(assignment.feedback_id, []).append(assignment)
-
-    def heads_of(self, users) -> list:
-        departments = {user.department_id for user in users if user.department_id}
-        return [
-            head
-            for department in sorted(departments)
-            for head in self.heads_by_department.get(department, [])
-        ]
-
-    def quality(self, feedback) -> list:
-        return (
-            [feedback.quality_owner] if feedback.quality_owner_id else list(self.by_role["quality_engineer"])
-        )
-
-    def recipients(self, clock: SlaClock) -> tuple[list, list]:
-        """(owners, escalation) for ``clock``."""
-        feedback, kind = clock.feedback, clock.kind
-        if kind in (ClockKind.REGISTRATION, ClockKind.CALLBACK):
-            return [feedback.cs_owner], list(self.by_role["cs_supervisor"])
-        if kind in (ClockKind.VERIFICATION, ClockKind.EFFECT_VERIFICATION):
-            owners = self.quality(feedback)
-            return owners, self.heads_of(owners)
-        if kind == ClockKind.EMERGENCY:
-            assignees = [a.owner for a in self.assignments.get(feedback.pk, [])]
-            owners = self.quality(feedback) + assignees
-            return owners, self.heads_of(owners)
-        if kind == ClockKind.CAPA_FORM:
-            assignments = self.assignments.get(feedback.pk, [])
-            lead = [a for a in assignments if a.is_lead][:1] or assignments
-            departments = sorted({a.department_id for a in lead})
-            return [a.owner for a in lead], [
-                h for d in departments for h in self.heads_by_department.get(d, [])
-            ]
-        if kind == ClockKind.MEASURE and clock.measure_id:
-            owner = clock.measure.owner
-            return [owner], self.heads_of([owner])
-        return [], []
-
-
-DUE_SOON_SUBJECT = _("%(number)s: %(clock)s due soon (%(due)s)")
-DUE_SOON_BODY = _(
-    "The %(clock)s deadline of feedback %(number)s is %(due)s. Owner: %(owner)s. Please act before the deadline."
-)
-OVERDUE_SUBJECT = _("%(number)s: %(clock)s overdue (due %(due)s)")
-OVERDUE_BODY = _("The %(clock)s deadline of feedback %(number)s passed at %(due)s. Owner: %(owner)s.")
-
-
-def _notice(clock: SlaClock, *, phase: str, directory: _Directory):
-    from feedback.models import Severity
-    from notifications.services import Notice
-
-    feedback = clock.feedback
-    owners, escalation = directory.recipients(clock)
-    owners = [user for user in owners if user is not None]
-    urgent = clock.kind == ClockKind.EMERGENCY or feedback.severity == Severity.URGENT
-    recipients = list(owners)
-    if phase == "overdue":
-        recipients += escalation
-        if urgent:
-            recipients += directory.by_role["management"]
-    elif clock.kind == ClockKind.EMERGENCY:
-        recipients += directory.by_role["management"]
-    clock_name = clock.get_kind_display()
-    if clock.kind == ClockKind.MEASURE and clock.measure_id:
-        clock_name = format_lazy("{} “{}”", clock_name, clock.measure.description[:40])
-    params = {
-        "number": feedback.number,
-        "clock": clock_name,
-        "due": timezone.localtime(clock.due_at, CHINA).strftime("%Y-%m-%d %H:%M"),
-        "owner": "、".join(str(user) for user in owners) or "—",
-    }
-    departments = {a.department_id for a in directory.assignments.get(feedback.pk, [])}
-    if clock.kind == ClockKind.MEASURE and clock.measure_id and clock.measure.department_id:
-        departments.add(clock.measure.department_id)
-    return Notice(
-        recipients=recipients,
-        kind=f"sla.{phase}",
-        severity=feedback.severity or "",
-        departments=sorted(departments),
-        reference=feedback.number,
-        deadline=clock.due_at,
-        subject=OVERDUE_SUBJECT if phase == "overdue" else DUE_SOON_SUBJECT,
-        body=OVERDUE_BODY if phase == "overdue" else DUE_SOON_BODY,
-        params=params,
-        url=feedback_url(feedback),
-        feedback=feedback,
-        urgent=urgent,
-        dedup_key=f"sla:{clock.pk}:{phase}",
-    )
-
-
-def feedback_url(feedback) -> str:
-    try:
-        return feedback.get_absolute_url()
-    except (NoReverseMatch, AttributeError):
-        return ""

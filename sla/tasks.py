@@ -1,8 +1,12 @@
 """Celery tasks: an interface only, each calls a service."""
 
+import logging
+
 from celery import shared_task
 
 from .services import clocks_recompute, clocks_recompute_if_stale, clocks_sweep
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="sla.tasks.sweep_clocks", ignore_result=True)
@@ -18,3 +22,11 @@ def sweep_clocks() -> dict:
 def recompute_clocks() -> int:
     """After a calendar change: recompute every running working-day deadline."""
     return clocks_recompute()
+
+
+def recompute_after_calendar_change(**kwargs) -> None:
+    """Receiver of ``workcalendar.signals.calendar_changed`` (after the change's commit): enqueue the recompute."""
+    try:
+        recompute_clocks.apply_async()
+    except Exception:  # the broker is down: the calendar is saved; the next sweep recomputes (sweep_clocks)
+        logger.exception("could not enqueue the recomputation of running deadlines; the sweep will catch up")

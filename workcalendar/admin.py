@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.history_admin import HistoryAdmin
+from core.admin import HistoryAdmin
 
 from .models import CalendarDay, CalendarYear
 from .services import calendar_changed, calendar_day_clear, calendar_day_set

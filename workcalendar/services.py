@@ -1,5 +1,6 @@
 """Changes to the working-day calendar. Every change writes a new calendar revision (so every process reloads
-its cached calendar) and, once committed, enqueues the recomputation of every running deadline."""
+its cached calendar) and, once committed, sends ``workcalendar.signals.calendar_changed`` (sla recomputes every
+running deadline on it)."""
 
 import datetime as dt
 import logging
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import signals
 from .calendar import OFFICIAL_YEARS, forget_cached_calendar, get_calendar
 from .models import CalendarDay, CalendarRevision, CalendarYear
 
@@ -30,20 +32,16 @@ class MakeUpDay:
 
 
 def calendar_changed() -> None:
-    """Record that the calendar changed (in the caller's transaction) and recompute running clocks after commit."""
+    """Record that the calendar changed (in the caller's transaction); after commit, the ``calendar_changed``
+    signal tells whoever counts in working days (sla recomputes its running clocks)."""
     CalendarRevision.bump()
     forget_cached_calendar()
-    transaction.on_commit(_enqueue_recompute)
+    transaction.on_commit(_announce_change)
 
 
-def _enqueue_recompute() -> None:
+def _announce_change() -> None:
     forget_cached_calendar()
-    try:
-        from sla.tasks import recompute_clocks
-
-        recompute_clocks.apply_async()
-    except Exception:  # the broker is down: the calendar is saved; the next sweep recomputes (sla.tasks)
-        logger.exception("could not enqueue the recomputation of running deadlines; the sweep will catch up")
+    signals.calendar_changed.send(sender=CalendarRevision)
 
 
 @transaction.atomic
@@ -172,35 +170,3 @@ def next_year_missing(today: dt.date | None = None) -> int | None:
 
 def entered_year(year: int) -> CalendarYear | None:
     return CalendarYear.objects.select_related("entered_by").filter(year=year).first()
-
-
-def next_year_missing_notify(today: dt.date | None = None) -> int | None:
-    """In December, tell every administrator once that next year's schedule has to be entered."""
-    from django.urls import reverse
-    from django.utils.translation import gettext_lazy
-
-    from accounts.models import User
-    from accounts.roles import Role
-    from accounts.selectors import users_with_role
-    from notifications.services import notify
-
-    year = next_year_missing(today)
-    if year is None:
-        return None
-    administrators = {
-        *users_with_role(Role.ADMINISTRATOR),
-        *User.objects.filter(is_superuser=True, is_active=True),
-    }
-    return notify(
-        recipients=sorted(administrators, key=lambda user: user.pk),
-        kind="calendar.next_year_missing",
-        subject=gettext_lazy("Enter the %(year)s working-day calendar"),
-        body=gettext_lazy(
-            "The working-day calendar has no schedule for %(year)s yet. Deadlines that run into %(year)s are "
-            "estimated and marked provisional until an administrator enters the holidays and make-up working days "
-            "published by the State Council."
-        ),
-        params={"year": year},
-        url=reverse("workcalendar:year_of", kwargs={"year": year}),
-        dedup_key=f"calendar:missing:{year}",
-    )

@@ -31,12 +31,14 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "core",
     "accounts",
     "catalog",
     "workcalendar",
     "sla",
     "feedback",
     "corrective_actions",
+    "quality_loop",
     "notifications",
     "intake",
     "reports",
@@ -227,7 +229,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "attachment-stash-purge": {"task": "feedback.tasks.purge_stash", "schedule": crontab(hour=3, minute=30)},
     "calendar-next-year-check": {
-        "task": "workcalendar.tasks.check_next_year",
+        "task": "notifications.tasks.check_next_year",
         "schedule": crontab(hour=8, minute=0),
     },
     # Channels in and out (issue 8): group-chat robots' outbox, the official mailbox (only when configured),
@@ -318,7 +320,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- audit trail (issue 11) ---------------------------------------------------------------------------------
-# History is read in the admin, never reverted: records change through the services (accounts.history_admin).
+# History is read in the admin, never reverted: records change through the services (core.admin).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- the domain -----------------------------------------------------------------------------------------------

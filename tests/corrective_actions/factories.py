@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.roles import Role
 from corrective_actions import services as capa_services
 from corrective_actions.models import Capa, CapaStatus, EffectVerification, Measure
-from feedback import contacts, lifecycle
 from feedback.models import CallbackAttempt, CommunicationLog, Feedback, Satisfaction, Verification
+from quality_loop import contacts, lifecycle
 from tests.factories import DepartmentFactory, FaultPhenomenonFactory, FeedbackFactory, UserFactory
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 
 from accounts.roles import Role
+from core.errors import DomainError, StaleError
 from corrective_actions import services
 from corrective_actions.models import CapaReview, CapaStatus, EffectVerification, Measure
-from feedback.errors import DomainError, StaleError
 from feedback.models import Callback, Feedback, Status
 from sla.models import ClockKind, Outcome, SlaClock
 from tests.corrective_actions.factories import Loop, today

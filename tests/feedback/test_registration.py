@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.roles import Role
-from feedback.errors import StaleError
+from core.errors import StaleError
 from feedback.history import feedback_history
 from feedback.models import Feedback, Status
 from feedback.services import feedback_register, feedback_update_registration, feedback_void

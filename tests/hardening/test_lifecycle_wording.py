@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
-from feedback import lifecycle
-from feedback.errors import DomainError
+from core.errors import DomainError
 from feedback.models import Verification
+from quality_loop import lifecycle
 from tests.corrective_actions.factories import Loop
 
 pytestmark = pytest.mark.django_db

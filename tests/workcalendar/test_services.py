@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from accounts.roles import Role
+from notifications.calendar_notices import next_year_missing_notify
 from notifications.models import Notification
 from sla.models import ClockKind
 from sla.services import clock_start, clocks_recompute, clocks_recompute_if_stale
@@ -17,7 +18,6 @@ from workcalendar.services import (
     calendar_day_clear,
     calendar_day_set,
     calendar_year_enter,
-    next_year_missing_notify,
 )
 
 pytestmark = pytest.mark.django_db

@@ -20,14 +20,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from core.errors import DomainError, StaleError
 from corrective_actions import services as capa_services
 from corrective_actions.rules import why_not_link
+from feedback.models import CloseReason, Feedback, Status
+from feedback.selectors import feedback_get_visible, open_pause
 
 from . import contacts, lifecycle
 from . import forms_lifecycle as lf
-from .errors import DomainError, StaleError
-from .models import CloseReason, Feedback, Status
-from .selectors import feedback_get_for_detail, feedback_get_visible, open_pause
+from .selectors import feedback_get_for_detail
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ role, the clocks it starts and stops, the notices it sends, and the three ways t
 import pytest
 
 from accounts.roles import Role
+from core.errors import DomainError, StaleError
 from corrective_actions.models import CapaStatus, Measure
-from feedback import lifecycle
-from feedback.errors import DomainError, StaleError
 from feedback.models import Assignment, CloseReason, Feedback, Pause, Severity, Status, Verification
 from feedback.workflow import feedback_transition
 from notifications.models import Level, Notification
+from quality_loop import lifecycle
 from sla import services as sla
 from sla.models import ClockKind, Outcome, SlaClock
 from tests.corrective_actions.factories import Loop

@@ -12,9 +12,9 @@ from accounts.models import Department, User
 from accounts.roles import Role
 from accounts.selectors import users_with_role
 from catalog.models import FaultPhenomenon
-
-from .forms import MultipleFileField
-from .models import (
+from core.forms import BootstrapMixin
+from feedback.forms import MultipleFileField
+from feedback.models import (
     CallbackAttempt,
     Category,
     CommunicationLog,
@@ -24,34 +24,7 @@ from .models import (
     Severity,
     Verification,
 )
-from .selectors import verification_of
-
-
-class BootstrapMixin:
-    """Bootstrap classes on every widget, so that one template partial renders any of these forms."""
-
-    def _style(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple | forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def mark_invalid(self) -> None:
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-    def add_service_errors(self, error_dict: dict) -> None:
-        for field, messages in (error_dict or {}).items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
+from feedback.selectors import verification_of
 
 
 class LifecycleForm(BootstrapMixin, forms.Form):

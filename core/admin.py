@@ -1,4 +1,8 @@
-"""The admin base for every model with history: the history can be read, never reverted.
+"""The admin bases: records change through the services only, so the admin reads.
+
+``ReadOnlyAdminMixin``: no add, change or delete (no delete permission means no delete action either).
+
+``HistoryAdmin``, for every model with history: the history can be read, never reverted.
 
 django-simple-history's revert form (``history/<id>/``) saves whatever is posted back as long as the user may
 view the model: it would rewrite a feedback's status or a CAPA form's round past every rule, with no version bump,
@@ -17,3 +21,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def revert_disabled(self, request, obj=None):
         return True
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -16,10 +16,10 @@ from accounts.models import Department, User
 from catalog.models import FaultPhenomenon
 from corrective_actions import services as capa_services
 from corrective_actions.models import Capa, CapaReview, EffectVerification, Measure
+from feedback.models import Category, CommunicationLog, Feedback, Satisfaction, Severity, Status, Verification
 from notifications.models import Notification
 
 from . import contacts, lifecycle
-from .models import Category, CommunicationLog, Feedback, Satisfaction, Severity, Status, Verification
 
 ROOT_CAUSES = {
     "aircon": ("design", "膨胀阀选型余量不足，高温工况下冷媒流量偏小，导致制冷量衰减。"),

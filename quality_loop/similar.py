@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import users_with_role
+from core.errors import DomainError
+from feedback.models import Assignment, CloseReason, Feedback, Status
 
 from . import lifecycle
-from .errors import DomainError
-from .models import Assignment, CloseReason, Feedback, Status
 
 
 def duplicate_note(original_number: str) -> str:

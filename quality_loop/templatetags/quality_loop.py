@@ -35,10 +35,10 @@ def lifecycle_state(feedback, user) -> dict:
     """Everything the panel shows for ``feedback`` and what ``user`` may do on it now. A feedback read with
     ``feedback.selectors.feedback_get_for_detail`` brings its relations along: a few queries in all, the same
     for every action asked about and for any number of contacts, attempts or measures."""
-    from feedback.lifecycle import close_resolved_problems
     from feedback.models import Verification
     from feedback.selectors import callback_of, verification_of
-    from feedback.views_lifecycle import ACTIONS
+    from quality_loop.lifecycle import close_resolved_problems
+    from quality_loop.views_lifecycle import ACTIONS
 
     verification = verification_of(feedback)
     callback = callback_of(feedback)

@@ -10,8 +10,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import Role
 from catalog.models import ProductModel
-from feedback.management.commands.seed_demo import DEMO_PASSWORD
 from feedback.models import Feedback, Status
+from quality_loop.management.commands.seed_demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

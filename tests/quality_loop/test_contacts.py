@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
-from feedback import contacts
-from feedback.errors import DomainError
+from core.errors import DomainError
 from feedback.models import Callback, CallbackAttempt, CommunicationLog, Satisfaction
 from notifications.models import Notification
+from quality_loop import contacts
 from sla.models import ClockKind, Outcome, SlaClock
 from tests.corrective_actions.factories import Loop
 from workcalendar.calendar import is_working_day

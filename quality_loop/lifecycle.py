@@ -30,14 +30,11 @@ from accounts.models import Department, User
 from accounts.roles import Role
 from accounts.selectors import department_heads, users_with_role
 from catalog.models import FaultPhenomenon
+from core.errors import DomainError
 from corrective_actions.models import Capa, CapaStatus
 from corrective_actions.notices import quality_recipients, send_notice
 from corrective_actions.selectors import OPEN_MEASURE_STATES
-from sla import services as sla
-from sla.models import ClockKind
-
-from .errors import DomainError
-from .models import (
+from feedback.models import (
     Assignment,
     Attachment,
     Callback,
@@ -50,9 +47,13 @@ from .models import (
     Status,
     Verification,
 )
-from .selectors import CAPA_MEASURES, callback_of, feedback_visible_to, verification_of
-from .services import attachments_add, raise_field_errors
-from .workflow import CLOSE_FROM, feedback_save, feedback_transition, lock_feedback
+from feedback.selectors import callback_of, feedback_visible_to, verification_of
+from feedback.services import attachments_add, raise_field_errors
+from feedback.workflow import CLOSE_FROM, feedback_save, feedback_transition, lock_feedback
+from sla import services as sla
+from sla.models import ClockKind
+
+from .selectors import CAPA_MEASURES
 
 VERIFY_STATUSES = frozenset({Status.REGISTERED, Status.VERIFIED})
 CLASSIFY_STATUSES = frozenset({Status.REGISTERED, Status.VERIFIED, Status.ASSIGNED, Status.IN_PROGRESS})

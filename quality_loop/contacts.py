@@ -26,16 +26,23 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from core.errors import DomainError
 from corrective_actions.notices import quality_recipients, send_notice
+from feedback.models import (
+    Attachment,
+    Callback,
+    CallbackAttempt,
+    CommunicationLog,
+    Feedback,
+    Satisfaction,
+    Status,
+)
+from feedback.selectors import callback_of
+from feedback.services import attachments_add, raise_field_errors
+from feedback.workflow import feedback_save, lock_feedback
 from sla import services as sla
 from sla.models import ClockKind
 from workcalendar.calendar import get_calendar
-
-from .errors import DomainError
-from .models import Attachment, Callback, CallbackAttempt, CommunicationLog, Feedback, Satisfaction, Status
-from .selectors import callback_of
-from .services import attachments_add, raise_field_errors
-from .workflow import feedback_save, lock_feedback
 
 UNREACHABLE_MIN_ATTEMPTS = 3
 UNREACHABLE_MIN_WORKING_DAYS = 3

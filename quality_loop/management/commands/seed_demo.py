@@ -13,9 +13,9 @@ from django.utils import timezone
 from accounts.models import Department, User
 from accounts.roles import Role
 from catalog.models import FaultPhenomenon, ProductLine, ProductModel
-from feedback.demo import DemoLoop
 from feedback.models import Channel, CustomerRequest, Feedback
 from feedback.services import feedback_register
+from quality_loop.demo import DemoLoop
 
 DEMO_PASSWORD = "Demo@2026"
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from corrective_actions.models import Measure
-from feedback import contacts, lifecycle
 from feedback.models import Assignment, Callback, CallbackAttempt, Feedback, Status, Verification
+from quality_loop import contacts, lifecycle
 from tests.corrective_actions.factories import Loop
 from tests.factories import DepartmentFactory, FeedbackFactory, UserFactory
 from tests.files import png_bytes

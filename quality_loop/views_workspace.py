@@ -37,11 +37,10 @@ from corrective_actions.selectors import (
     measure_rates_by_department,
     measures_of,
 )
+from feedback.models import CommunicationLog, Feedback, Severity, Status, Verification
+from feedback.selectors import feedback_visible_to
 from sla.models import ClockKind, Outcome, SlaClock
 from sla.selectors import clocks_by_feedback
-
-from .models import CommunicationLog, Feedback, Severity, Status, Verification
-from .selectors import feedback_visible_to
 
 LIMIT = 30
 OPEN_STATUSES = (
@@ -165,8 +164,8 @@ def _quality(user, visible: QuerySet[Feedback]) -> list[Section]:
             _("Level Ⅲ open"),
             visible.filter(severity=Severity.URGENT, status__in=OPEN_STATUSES),
         ),
-        _capa_section("capa_review", _("CAPA forms to review"), capas_to_review()),
-        _capa_section("capa_verify", _("Effect verifications due"), capas_to_verify()),
+        _capa_section("capa_review", _("CAPA forms to review"), capas_to_review(user)),
+        _capa_section("capa_verify", _("Effect verifications due"), capas_to_verify(user)),
         _feedback_section(
             "to_close",
             _("Awaiting closing"),

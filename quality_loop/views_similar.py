@@ -13,11 +13,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import DomainError, StaleError
+from feedback.selectors import feedback_get_visible
+from feedback.selectors_similar import similar_feedback, similar_to
+from feedback.services import can_register
+
 from . import similar
-from .errors import DomainError, StaleError
-from .selectors import feedback_get_visible
-from .selectors_similar import similar_feedback, similar_to
-from .services import can_register
 
 
 def _int(value) -> int | None:
