@@ -34,6 +34,9 @@ def test_the_manager_drills_from_a_pareto_bar_to_the_feedback_list(
     page, live_server, login, screenshot, users, departments
 ):
     build_recent(users, departments)
+    problems = []  # a script error or a Content-Security-Policy refusal would show in the console
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
 
     # the manager logs in and lands on the dashboard of the current month
     login(page, live_server, users[Role.MANAGEMENT].username, PASSWORD)
@@ -53,6 +56,8 @@ def test_the_manager_drills_from_a_pareto_bar_to_the_feedback_list(
     screenshot("02-last-90-days")
 
     # clicks the 制冷效果差 bar of the Pareto chart
+    assert page.locator("[data-chart][data-ready='1']").count() == page.locator("[data-chart]").count()
+    assert not problems, problems
     bar = page.evaluate(BAR_POINT, ["chart-top-faults", "制冷效果差"])
     assert bar["value"] == 3
     row = page.get_by_test_id("table-top_faults").locator("tr", has_text="制冷效果差")
