@@ -94,3 +94,23 @@ def test_a_bad_range_is_explained_on_the_page(page, live_server, login, screensh
     assert re.search(r"[\u4e00-\u9fff]", errors)
     assert page.locator("#id_start").input_value() == "2026-03-10"  # what was typed is kept
     screenshot("bad-range")
+
+
+def test_a_department_head_opens_it_from_the_navigation_and_sees_their_department(
+    page, live_server, login, screenshot, users, departments
+):
+    build_recent(users, departments)
+    login(page, live_server, users[Role.DEPT_HEAD].username, PASSWORD)
+    with page.expect_navigation():
+        page.get_by_test_id("nav-dashboard").click()
+    assert "研发部" in page.get_by_test_id("dashboard-department").inner_text()
+    rows = page.get_by_test_id("table-department_efficiency").locator("tbody tr")
+    assert rows.count() == 1 and "研发部" in rows.first.inner_text()
+    page.locator('[data-chart="top_faults"][data-ready="1"]').wait_for()
+    screenshot("department-head")
+
+
+def test_a_department_member_gets_no_dashboard(page, live_server, login, users):
+    login(page, live_server, users[Role.DEPT_MEMBER].username, PASSWORD)
+    assert page.get_by_test_id("nav-dashboard").count() == 0
+    assert page.goto(f"{live_server.url}/reports/dashboard/").status == 404
