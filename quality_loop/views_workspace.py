@@ -9,8 +9,9 @@ deadlines of all the feedback shown), whatever the number of rows; each list sho
   CAPA forms to review; effect verifications due; feedback awaiting closing;
 - department member / head: assigned to my department without a CAPA form; CAPA forms to write (head: to
   approve and submit); my measures; level Ⅲ of my department without emergency response;
-- management: open feedback per status, overdue deadlines, level Ⅲ open, CAPA forms per status, the measure
-  rates per department;
+- management: their home is 管理驾驶舱, the dashboard of reports (by its URL name: feedback does not import
+  reports); a manager who also has another role keeps this page, with open feedback per status, overdue
+  deadlines, level Ⅲ open, CAPA forms per status, the measure rates per department;
 - administrator: links to the administration and the calendar.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -247,9 +248,22 @@ def _admin_links() -> list[tuple[object, str]]:
     ]
 
 
+# the roles whose workspace has sections of its own: a manager with none of them lands on the dashboard
+_WORKSPACE_ROLES = (
+    Role.CS_AGENT,
+    Role.CS_SUPERVISOR,
+    Role.QUALITY_ENGINEER,
+    Role.DEPT_MEMBER,
+    Role.DEPT_HEAD,
+    Role.ADMINISTRATOR,
+)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if user.has_role(Role.MANAGEMENT) and not user.has_role(*_WORKSPACE_ROLES):
+        return redirect("reports:dashboard")
     visible = feedback_visible_to(user)
     groups: list[tuple[object, list[Section]]] = []
     if user.has_role(Role.CS_SUPERVISOR):

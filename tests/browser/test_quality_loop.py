@@ -215,10 +215,10 @@ def test_one_feedback_from_registration_to_closed_by_every_role(
     screenshot("12-quality-closed")
 
     # --- the other roles' pages ------------------------------------------------------------------------------
-    as_user(page, live_server, login, users[Role.MANAGEMENT])
-    assert page.get_by_test_id("management-dashboard").is_visible()
-    assert "研发部" in page.get_by_test_id("dashboard-rates").inner_text()
-    screenshot("13-management-workspace")
+    as_user(page, live_server, login, users[Role.MANAGEMENT])  # management lands on 管理驾驶舱
+    assert page.get_by_test_id("dashboard-title").is_visible()
+    assert "研发部" in page.get_by_test_id("table-department_efficiency").inner_text()
+    screenshot("13-management-dashboard")
     as_user(page, live_server, login, users[Role.CS_SUPERVISOR])
     screenshot("14-supervisor-workspace")
     as_user(page, live_server, login, users[Role.ADMINISTRATOR])

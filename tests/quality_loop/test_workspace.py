@@ -1,6 +1,7 @@
 """The home page: what waits for each role, with deadline badges, in a constant number of queries."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -103,8 +104,16 @@ def test_the_department_sees_its_assignment_and_its_measures(world, users, as_us
     assert world["urgent"].feedback.number not in other_page.decode()
 
 
-def test_management_sees_the_dashboard(world, users, as_user):
-    page = as_user(users[Role.MANAGEMENT]).get(reverse("home")).content.decode()
+def test_management_lands_on_the_management_dashboard(world, users, as_user):
+    response = as_user(users[Role.MANAGEMENT]).get(reverse("home"))
+
+    assert response.status_code == 302 and response["Location"] == reverse("reports:dashboard")
+
+
+def test_a_manager_with_another_role_keeps_the_workspace_with_its_dashboard(world, users, as_user):
+    manager = users[Role.MANAGEMENT]
+    manager.groups.add(Group.objects.get(name=Role.QUALITY_ENGINEER))
+    page = as_user(manager).get(reverse("home")).content.decode()
 
     assert 'data-testid="management-dashboard"' in page
     assert world["urgent"].feedback.number in section(page.encode(), "urgent_all")

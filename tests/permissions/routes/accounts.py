@@ -1,8 +1,16 @@
 """accounts: the workspace home, logging in and out, changing one's password."""
 
+from accounts.roles import Role
+
 from ..rules import logged_in, route
 
-route("home", get=logged_in(200), post=logged_in(200))  # the workspace of each role (it ignores a POST)
+
+def _home(who: str, scenario: str) -> int:
+    """The workspace of each role (it ignores a POST); management's home is 管理驾驶舱 (reports:dashboard)."""
+    return 302 if who == Role.MANAGEMENT else 200
+
+
+route("home", get=logged_in(_home), post=logged_in(_home))
 # Logged in: sent home. Anonymous: the form; an empty one answers the form with its errors.
 route(
     "login",
