@@ -16,6 +16,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("intake/", include("intake.urls")),
     path("calendar/", include("workcalendar.urls")),
+    path("reports/runs/", include("reports.urls_runs")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # the split view serves its JavaScript as a file (no inline script: Content-Security-Policy)

@@ -73,7 +73,9 @@ class ReportRun(models.Model):
             models.UniqueConstraint(
                 fields=["period_start"], condition=Q(kind="monthly"), name="report_monthly_once"
             ),
-            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="report_period"),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")), name="report_period"
+            ),
             models.CheckConstraint(condition=Q(progress__lte=100), name="report_progress_percent"),
         ]
         indexes = [models.Index(fields=["status", "claimed_until"], name="report_status_claim")]
@@ -83,9 +85,9 @@ class ReportRun(models.Model):
 
     @property
     def period_label(self) -> str:
-        if self.kind == self.Kind.MONTHLY:
-            return _("%(year)s-%(month)02d") % {"year": self.period_start.year, "month": self.period_start.month}
-        return f"{self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
+        from .periods import Period
+
+        return Period(self.period_start, self.period_end).label
 
     @property
     def busy(self) -> bool:

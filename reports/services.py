@@ -23,7 +23,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import users_with_role
@@ -65,10 +66,11 @@ def run_period(run: ReportRun) -> Period:
     return Period(start=run.period_start, end=run.period_end)
 
 
-def kind_of(period: Period, product_line_id: int | None) -> str:
-    """A whole calendar month for the whole company is the monthly report; anything else is a range report."""
-    month = Period.month(period.start.year, period.start.month)
-    if product_line_id is None and (period.start, period.end) == (month.start, month.end):
+def kind_of(period: Period, product_line_id: int | None, today: dt.date | None = None) -> str:
+    """A whole calendar month that has ended, for the whole company, is that month's monthly report (one per
+    month); anything else (a range, one product line, the month still running) is a range report."""
+    today = today or timezone.localdate()
+    if product_line_id is None and period.is_month and period.end < today:
         return ReportRun.Kind.MONTHLY
     return ReportRun.Kind.RANGE
 
@@ -85,7 +87,12 @@ def _enqueue(run_id: int) -> None:
 
 def _requeue(run: ReportRun) -> None:
     ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
-        status=ReportRun.Status.QUEUED, progress=0, error="", started_at=None, finished_at=None, claimed_until=None
+        status=ReportRun.Status.QUEUED,
+        progress=0,
+        error="",
+        started_at=None,
+        finished_at=None,
+        claimed_until=None,
     )
     run.refresh_from_db()
 
@@ -156,7 +163,12 @@ def report_retry(*, run: ReportRun, actor) -> ReportRun:
     if not can_use_reports(actor):
         raise PermissionDenied
     updated = ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
-        status=ReportRun.Status.QUEUED, progress=0, error="", started_at=None, finished_at=None, claimed_until=None
+        status=ReportRun.Status.QUEUED,
+        progress=0,
+        error="",
+        started_at=None,
+        finished_at=None,
+        claimed_until=None,
     )
     if not updated:
         raise ValidationError(_("Only a failed report can be retried."))
@@ -174,7 +186,9 @@ def _claim(run_id: int, now: dt.datetime) -> int | None:
         run = ReportRun.objects.select_for_update().filter(pk=run_id).first()
         if run is None:
             return None
-        stale = run.status == ReportRun.Status.RUNNING and (run.claimed_until is None or run.claimed_until < now)
+        stale = run.status == ReportRun.Status.RUNNING and (
+            run.claimed_until is None or run.claimed_until < now
+        )
         if run.status != ReportRun.Status.QUEUED and not stale:
             return None
         run.status = ReportRun.Status.RUNNING
@@ -185,7 +199,15 @@ def _claim(run_id: int, now: dt.datetime) -> int | None:
         run.finished_at = None
         run.claimed_until = now + CLAIM_LEASE
         run.save(
-            update_fields=["status", "attempts", "progress", "error", "started_at", "finished_at", "claimed_until"]
+            update_fields=[
+                "status",
+                "attempts",
+                "progress",
+                "error",
+                "started_at",
+                "finished_at",
+                "claimed_until",
+            ]
         )
         return run.attempts
 
@@ -232,7 +254,10 @@ def report_build(run_id: int, *, now: dt.datetime | None = None) -> ReportRun | 
         with tempfile.TemporaryDirectory(prefix="report-") as folder:
             path = Path(folder) / "report.xlsx"
             workbook_build(
-                run_period(run), path, product_line_id=run.product_line_id, progress=_Progress(run_id, attempt)
+                run_period(run),
+                path,
+                product_line_id=run.product_line_id,
+                progress=_Progress(run_id, attempt),
             )
             size = path.stat().st_size
             with path.open("rb") as handle:
@@ -281,7 +306,9 @@ def _tell_done(run: ReportRun) -> None:
         recipients=users_with_role(*REPORT_ROLES),
         kind="report_ready",
         subject=_("Report ready: %(period)s"),
-        body=_("The after-sales feedback analysis report for %(period)s is ready: download it from the link below."),
+        body=_(
+            "The after-sales feedback analysis report for %(period)s is ready: download it from the link below."
+        ),
         params={"period": run_period(run).label},
         url=reverse("reports_runs:download", args=[run.pk]),
         dedup_key=f"report:{run.pk}:ready",
