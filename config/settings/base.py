@@ -299,8 +299,12 @@ SPECTACULAR_SETTINGS = {
     "AUTHENTICATION_WHITELIST": ["accounts.api_auth.BrakedBasicAuthentication"],
     # A PATCH body is the input serializer as it is (the version is required), not one with every field optional.
     "COMPONENT_SPLIT_PATCH": False,
-    # Report runs (issue 7) have a "status" of their own beside the feedback's.
-    "ENUM_NAME_OVERRIDES": {"ReportRunStatusEnum": "reports.models.ReportRun.Status"},
+    # Report runs (issue 7) have a "status" and a "kind" of their own: the feedback keeps "StatusEnum".
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "feedback.models.Status",
+        "ReportRunStatusEnum": "reports.models.ReportRun.Status",
+        "ReportRunKindEnum": "reports.models.ReportRun.Kind",
+    },
 }
 
 # --- Content-Security-Policy (issue 11) --------------------------------------------------------------------------
