@@ -24,7 +24,7 @@ from .views_runs import XLSX
 NOT_FOUND = OpenApiResponse(
     ErrorOutput, description="No such report, or reports are not for your role (they look the same)."
 )
-RUN_ID = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Report run id")
+RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Report run id")
 EXAMPLE_RUN = {
     "id": 12,
     "kind": "monthly",
@@ -136,7 +136,7 @@ class ReportRunListCreateApi(KnownParametersOnly, generics.GenericAPIView):
         summary="申请生成分析报告（按月或日期范围）",
         description=(
             "month（YYYY-MM）或 start+end（日期范围），可选 product_line。报告由后台任务生成："
-            "用 GET /api/reports/runs/{pk}/ 查看进度，完成后 download_url 可下载。"
+            "用 GET /api/reports/runs/{run_id}/ 查看进度，完成后 download_url 可下载。"
             "同一个已结束月份的月度报告只生成一次：再次申请返回已有的那份（200）。"
         ),
         request=ReportRequestSerializer,
@@ -176,9 +176,9 @@ class ReportRunDetailApi(KnownParametersOnly, generics.GenericAPIView):
         examples=EXAMPLES[2:],
         tags=["reports"],
     )
-    def get(self, request, pk: int):
+    def get(self, request, run_id: int):
         _reports_only(request)
-        return Response(ReportRunOutput(services.report_run_get_visible(request.user, pk)).data)
+        return Response(ReportRunOutput(services.report_run_get_visible(request.user, run_id)).data)
 
 
 class _AlwaysJson(DefaultContentNegotiation):
@@ -207,9 +207,9 @@ class ReportRunDownloadApi(KnownParametersOnly, generics.GenericAPIView):
         },
         tags=["reports"],
     )
-    def get(self, request, pk: int):
+    def get(self, request, run_id: int):
         _reports_only(request)
-        run = services.report_run_get_visible(request.user, pk)
+        run = services.report_run_get_visible(request.user, run_id)
         if not run.downloadable:
             raise Http404
         try:
