@@ -2,13 +2,17 @@ import datetime as dt
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
-from catalog.models import ProductModel
+from accounts.models import Department
+from catalog.models import FaultPhenomenon, ProductLine, ProductModel
+from sla.models import GRACE, ClockKind, Outcome, SlaClock
 
-from .models import Channel, Feedback, Status
+from .models import Assignment, Callback, Category, Channel, Feedback, Severity, Status
 
 
 class Timeliness:
@@ -26,6 +30,126 @@ class Timeliness:
 
 def _local_day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+NONE = "none"  # "not classified / not graded / none": the drill-down value of 未分类 items
+MAX_ID = 2**31 - 1
+OPEN_STATUSES = [
+    Status.REGISTERED,
+    Status.VERIFIED,
+    Status.ASSIGNED,
+    Status.IN_PROGRESS,
+    Status.PENDING_CLOSE,
+]
+
+
+class ClockOutcome:
+    """How a clock ended, for the drill-down from the deadline figures (reports.selectors)."""
+
+    MET = "met"
+    MISSED = "missed"
+    OVERDUE = "overdue"  # still running (not paused) past its deadline, now
+    COUNTED = "counted"  # met, missed or overdue: the denominator of an on-time rate
+    CHOICES = [
+        (MET, _("Met")),
+        (MISSED, _("Missed")),
+        (OVERDUE, _("Overdue now")),
+        (COUNTED, _("Met, missed or overdue")),
+    ]
+
+
+class SatisfactionChoice:
+    SATISFIED = "satisfied"
+    BASIC = "basic"
+    UNSATISFIED = "unsatisfied"
+    UNREACHABLE = "unreachable"
+    REACHED = "reached"  # the callback reached the customer (any satisfaction)
+    RECORDED = "recorded"  # reached or unreachable: a callback recorded
+    CHOICES = [
+        (SATISFIED, _("Satisfied")),
+        (BASIC, _("Basically satisfied")),
+        (UNSATISFIED, _("Unsatisfied")),
+        (UNREACHABLE, _("Customer unreachable")),
+        (REACHED, _("Callback reached the customer")),
+        (RECORDED, _("Callback recorded")),
+    ]
+
+
+def _with_none(choices, none_label) -> list:
+    return [*choices, (NONE, none_label)]
+
+
+class IdOrNoneField(forms.CharField):
+    """An id of ``model`` or ``none``; an id that names nothing is an error (an unknown filter value)."""
+
+    def __init__(self, *args, model=None, unknown=None, **kwargs):
+        self.model, self.unknown = model, unknown
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in ("", None):
+            return None
+        value = value.strip()
+        if value == NONE:
+            return NONE
+        if (
+            not value.isdigit()
+            or not 0 < int(value) <= MAX_ID
+            or not self.model.objects.filter(pk=value).exists()
+        ):
+            raise ValidationError(self.unknown, code="invalid_choice")
+        return int(value)
+
+
+class IdListField(forms.CharField):
+    """Comma-separated ids (``3,7,12``): the drill-down of 其他 (every value but these)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in ("", None):
+            return None
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) > 50 or not all(part.isdigit() and 0 < int(part) <= MAX_ID for part in parts):
+            raise ValidationError(_("Give ids separated by commas, e.g. 3,7,12."), code="invalid")
+        return sorted({int(part) for part in parts})
+
+
+@extend_schema_field({"type": "string", "pattern": "^(none|[1-9][0-9]{0,8})$"})
+class IdOrNoneFilter(django_filters.Filter):
+    field_class = IdOrNoneField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        if value == NONE:
+            return qs.filter(**{f"{self.field_name}__isnull": True})
+        return qs.filter(**{self.field_name: value})
+
+
+@extend_schema_field({"type": "string", "pattern": "^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8}){0,49}$"})
+class ExcludeIdsFilter(django_filters.Filter):
+    """Has a value, and not one of these ids."""
+
+    field_class = IdListField
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__isnull": False}).exclude(**{f"{self.field_name}__in": value})
+
+
+class BlankChoiceFilter(django_filters.ChoiceFilter):
+    """A choice, or ``none`` for the records where the field is still empty (未分类, 未分级)."""
+
+    def filter(self, qs, value):
+        if value == NONE:
+            return qs.filter(**{self.field_name: ""})
+        return super().filter(qs, value)
+
+
+def _date_widget():
+    return forms.DateInput(attrs={"type": "date"})
 
 
 class FeedbackFilter(django_filters.FilterSet):
@@ -50,10 +174,104 @@ class FeedbackFilter(django_filters.FilterSet):
     timeliness = django_filters.ChoiceFilter(
         label=_("Registration timeliness"), choices=Timeliness.CHOICES, method="filter_timeliness"
     )
+    # --- the management figures' drill-down (reports.selectors builds these parameters) ---
+    product_line = django_filters.ModelChoiceFilter(
+        label=_("Product line"), field_name="product_model__line", queryset=ProductLine.objects.all()
+    )
+    category = BlankChoiceFilter(label=_("Category"), choices=_with_none(Category.choices, _("Unclassified")))
+    severity = BlankChoiceFilter(label=_("Severity"), choices=_with_none(Severity.choices, _("Not graded")))
+    department = django_filters.ModelChoiceFilter(
+        label=_("Responsible department"), queryset=Department.objects.all(), method="filter_department"
+    )
+    fault = IdOrNoneFilter(
+        label=_("Fault phenomenon"),
+        field_name="fault_phenomenon_id",
+        model=FaultPhenomenon,
+        unknown=_("Unknown fault phenomenon."),
+    )
+    fault_exclude = ExcludeIdsFilter(label=_("Fault phenomenon other than"), field_name="fault_phenomenon_id")
+    model_exclude = ExcludeIdsFilter(label=_("Product model other than"), field_name="product_model_id")
+    agent = django_filters.NumberFilter(
+        label=_("Registered by (user id)"), field_name="registered_by_id", min_value=1, max_value=MAX_ID
+    )
+    registered_from = django_filters.DateFilter(
+        label=_("Registration completed from"), method="filter_registered_from", widget=_date_widget()
+    )
+    registered_to = django_filters.DateFilter(
+        label=_("Registration completed to"), method="filter_registered_to", widget=_date_widget()
+    )
+    # A deadline: these parameters describe one clock together (same kind, outcome, due date, department).
+    clock_kind = django_filters.ChoiceFilter(label=_("Deadline"), choices=ClockKind.choices, method="_later")
+    clock_outcome = django_filters.ChoiceFilter(
+        label=_("Deadline outcome"), choices=ClockOutcome.CHOICES, method="_later"
+    )
+    clock_due_from = django_filters.DateFilter(
+        label=_("Deadline from"), method="_later", widget=_date_widget()
+    )
+    clock_due_to = django_filters.DateFilter(label=_("Deadline to"), method="_later", widget=_date_widget())
+    clock_department = django_filters.ModelChoiceFilter(
+        label=_("Deadline of department"), queryset=Department.objects.all(), method="_later"
+    )
+    # The satisfaction callback: its result and when it was recorded.
+    satisfaction = django_filters.ChoiceFilter(
+        label=_("Satisfaction"), choices=SatisfactionChoice.CHOICES, method="_later"
+    )
+    callback_from = django_filters.DateFilter(
+        label=_("Callback recorded from"), method="_later", widget=_date_widget()
+    )
+    callback_to = django_filters.DateFilter(
+        label=_("Callback recorded to"), method="_later", widget=_date_widget()
+    )
+
+    # Shown as removable chips above the list, not as inputs in the filter form (they come from the dashboard).
+    DRILL_ONLY = frozenset(
+        {
+            "fault_exclude",
+            "model_exclude",
+            "agent",
+            "registered_from",
+            "registered_to",
+            "clock_kind",
+            "clock_outcome",
+            "clock_due_from",
+            "clock_due_to",
+            "clock_department",
+            "satisfaction",
+            "callback_from",
+            "callback_to",
+            "fault",
+        }
+    )
+    CLOCK_PARAMS = ("clock_kind", "clock_outcome", "clock_due_from", "clock_due_to", "clock_department")
+    CALLBACK_PARAMS = ("satisfaction", "callback_from", "callback_to")
 
     class Meta:
         model = Feedback
         fields: list[str] = []
+
+    def _later(self, qs: QuerySet, name: str, value) -> QuerySet:
+        """Clock and callback parameters are applied together in ``filter_queryset``."""
+        return qs
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if any(data.get(name) not in (None, "") for name in self.CLOCK_PARAMS):
+            queryset = queryset.filter(Exists(clocks_matching(**{n: data.get(n) for n in self.CLOCK_PARAMS})))
+        if any(data.get(name) not in (None, "") for name in self.CALLBACK_PARAMS):
+            queryset = queryset.filter(
+                Exists(callbacks_matching(**{n: data.get(n) for n in self.CALLBACK_PARAMS}))
+            )
+        return queryset
+
+    def filter_department(self, qs: QuerySet, name: str, value: Department) -> QuerySet:
+        return qs.filter(Exists(Assignment.objects.filter(feedback=OuterRef("pk"), department=value)))
+
+    def filter_registered_from(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
+        return qs.filter(registered_at__gte=_local_day_start(value))
+
+    def filter_registered_to(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
+        return qs.filter(registered_at__lt=_local_day_start(value + dt.timedelta(days=1)))
 
     def filter_number(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().upper()
@@ -78,3 +296,105 @@ class FeedbackFilter(django_filters.FilterSet):
             Timeliness.OPEN: qs.filter(status=Status.DRAFT, registration_due_at__gte=now),
             Timeliness.OVERDUE: qs.filter(status=Status.DRAFT, registration_due_at__lt=now),
         }.get(value, qs)
+
+
+def clock_outcome_q(outcome: str | None, now: dt.datetime) -> Q:
+    """The clocks with this outcome (ClockOutcome); cancelled clocks never match."""
+    overdue = Q(outcome=Outcome.RUNNING, paused_at__isnull=True, due_at__lte=now - GRACE)
+    return {
+        ClockOutcome.MET: Q(outcome=Outcome.MET),
+        ClockOutcome.MISSED: Q(outcome=Outcome.MISSED),
+        ClockOutcome.OVERDUE: overdue,
+        ClockOutcome.COUNTED: Q(outcome__in=[Outcome.MET, Outcome.MISSED]) | overdue,
+    }.get(outcome, ~Q(outcome=Outcome.CANCELLED))
+
+
+def clock_department_q(department_id) -> Q:
+    """The department a clock belongs to: a measure's department for a measure clock, otherwise the feedback's
+    lead department."""
+    lead = Assignment.objects.filter(
+        feedback=OuterRef("feedback_id"), department_id=department_id, is_lead=True
+    )
+    return Q(measure__isnull=False, measure__department_id=department_id) | Q(measure__isnull=True) & Q(
+        Exists(lead)
+    )
+
+
+def clocks_matching(
+    *, clock_kind=None, clock_outcome=None, clock_due_from=None, clock_due_to=None, clock_department=None
+) -> QuerySet:
+    """The clocks of the outer feedback (``OuterRef("pk")``) matching the drill-down's clock parameters."""
+    clocks = SlaClock.objects.filter(feedback=OuterRef("pk")).filter(
+        clock_outcome_q(clock_outcome, timezone.now())
+    )
+    if clock_kind:
+        clocks = clocks.filter(kind=clock_kind)
+    if clock_due_from:
+        clocks = clocks.filter(due_at__gte=_local_day_start(clock_due_from))
+    if clock_due_to:
+        clocks = clocks.filter(due_at__lt=_local_day_start(clock_due_to + dt.timedelta(days=1)))
+    if clock_department:
+        department_id = getattr(clock_department, "pk", clock_department)
+        clocks = clocks.filter(clock_department_q(department_id))
+    return clocks
+
+
+def satisfaction_q(value: str | None) -> Q:
+    """Callbacks with this result (SatisfactionChoice); no value: any recorded callback."""
+    done = Q(state=Callback.State.DONE)
+    return {
+        SatisfactionChoice.SATISFIED: done & Q(satisfaction=SatisfactionChoice.SATISFIED),
+        SatisfactionChoice.BASIC: done & Q(satisfaction=SatisfactionChoice.BASIC),
+        SatisfactionChoice.UNSATISFIED: done & Q(satisfaction=SatisfactionChoice.UNSATISFIED),
+        SatisfactionChoice.UNREACHABLE: Q(state=Callback.State.UNREACHABLE),
+        SatisfactionChoice.REACHED: done,
+    }.get(value, Q(state__in=[Callback.State.DONE, Callback.State.UNREACHABLE]))
+
+
+def callbacks_matching(*, satisfaction=None, callback_from=None, callback_to=None) -> QuerySet:
+    callbacks = Callback.objects.filter(feedback=OuterRef("pk")).filter(satisfaction_q(satisfaction))
+    if callback_from:
+        callbacks = callbacks.filter(closed_at__gte=_local_day_start(callback_from))
+    if callback_to:
+        callbacks = callbacks.filter(closed_at__lt=_local_day_start(callback_to + dt.timedelta(days=1)))
+    return callbacks
+
+
+def filter_error_list(filterset: FeedbackFilter) -> list[str]:
+    """“<filter>: <message>” for each refused filter value, for the list page."""
+    form = filterset.form
+    messages = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        messages.extend(f"{label}：{error}" if label else str(error) for error in errors)
+    return messages
+
+
+def drill_filter_chips(filterset: FeedbackFilter) -> list[dict]:
+    """The drill-down parameters in the URL (not inputs of the filter form): label, value, and the list's query
+    without it (to remove it)."""
+    data = filterset.data
+    if not data:
+        return []
+    chips = []
+    for name in sorted(filterset.DRILL_ONLY, key=list(filterset.base_filters).index):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        values = [v for v in values if v not in (None, "")]
+        if not values:
+            continue
+        field = filterset.form.fields[name]
+        choices = dict(getattr(field, "choices", []) or [])
+        shown = "、".join(str(choices.get(v, v)) for v in values)
+        rest = data.copy()
+        rest.pop(name, None)
+        rest.pop("page", None)
+        chips.append(
+            {
+                "name": name,
+                "label": field.label,
+                "value": shown,
+                "values": values,
+                "without": rest.urlencode(),
+            }
+        )
+    return chips

@@ -14,7 +14,7 @@ from sla.selectors import clocks_for
 from . import attachments as files
 from . import services
 from .errors import DomainError
-from .filters import FeedbackFilter
+from .filters import FeedbackFilter, drill_filter_chips, filter_error_list
 from .forms import RegistrationForm, VoidForm
 from .history import feedback_history
 from .models import CustomerRequest, Feedback, Status, StoredFile
@@ -29,14 +29,24 @@ PAGE_SIZE = 25
 def feedback_list(request: HttpRequest) -> HttpResponse:
     qs = feedback_visible_to(request.user)
     filterset = FeedbackFilter(request.GET or None, queryset=qs, request=request)
-    filtered = filterset.qs if filterset.is_bound and filterset.is_valid() else qs
+    invalid = filterset.is_bound and not filterset.is_valid()
+    # A filter value the list does not know (an id that names nothing, a mistyped choice) is said, and nothing is
+    # listed: the whole list under a filter the reader believes applied would be a wrong count.
+    filtered = qs.none() if invalid else (filterset.qs if filterset.is_bound else qs)
     if not request.GET.getlist("status"):
         filtered = filtered.exclude(status=Status.VOIDED)
     page = Paginator(filtered.order_by("-feedback_time", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = feedback_list_rows(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "rows": rows, "query": query.urlencode()}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "filter_errors": filter_error_list(filterset) if invalid else [],
+        "drill_filters": drill_filter_chips(filterset),
+    }
     template = (
         "feedback/partials/list_results.html" if request.headers.get("HX-Request") else "feedback/list.html"
     )
