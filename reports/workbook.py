@@ -16,7 +16,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
@@ -66,7 +68,7 @@ class _Sheet:
             self.ws.freeze_panes = freeze
         setup = self.ws.page_setup
         setup.orientation = "landscape"
-        setup.paperSize = setup.PAPERSIZE_A4
+        setup.paperSize = "9"  # A4
         setup.fitToWidth = 1
         setup.fitToHeight = 0
         self.ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -144,7 +146,7 @@ def _bar_chart(sheet: _Sheet, header: int, last: int, title: str, anchor: str) -
 
 # --- the sheets -------------------------------------------------------------------------------------------------
 def _summary_sheet(wb: Workbook, period: Period, figure: dict, scope_label: str) -> None:
-    sheet = _Sheet(wb, _("Summary"), [28, 16, 16, 10, 14], freeze="A8")
+    sheet = _Sheet(wb, pgettext("sheet", "Summary"), [28, 16, 16, 10, 14], freeze="A8")
     sheet.append([sheet.cell(_("After-sales feedback analysis report"), font=TITLE_FONT)])
     previous = period.previous()
     sheet.append(
@@ -161,7 +163,9 @@ def _summary_sheet(wb: Workbook, period: Period, figure: dict, scope_label: str)
     sheet.append([_("Scope"), scope_label])
     sheet.append([_("Generated at"), sheet.cell(_local(timezone.now()), fmt=DATETIME)])
     sheet.blank()
-    sheet.header([_("Figure"), _("This period"), _("Previous period"), _("Change"), _("Difference")])
+    sheet.header(
+        [_("Figure"), _("This period"), _("Previous period"), pgettext("trend", "Change"), _("Difference")]
+    )
     arrows = {"up": "↑", "down": "↓", "same": "→"}
     for metric in figure["metrics"]:
         value, before = metric["value"], metric["previous"]
@@ -177,7 +181,7 @@ def _summary_sheet(wb: Workbook, period: Period, figure: dict, scope_label: str)
 
 
 def _category_sheet(wb: Workbook, figure: dict) -> None:
-    sheet = _Sheet(wb, _("Problem types"), [20, 10, 10], freeze="A3")
+    sheet = _Sheet(wb, pgettext("sheet", "Problem types"), [20, 10, 10], freeze="A3")
     sheet.title(_("Problem category share"))
     header, last = _count_share_table(sheet, figure, _("Problem category"))
     if not figure["total"]:
@@ -193,7 +197,7 @@ def _category_sheet(wb: Workbook, figure: dict) -> None:
 
 
 def _severity_channel_sheet(wb: Workbook, severity: dict, channel: dict) -> None:
-    sheet = _Sheet(wb, _("Severity and channel"), [20, 10, 10], freeze="A3")
+    sheet = _Sheet(wb, pgettext("sheet", "Severity and channel"), [20, 10, 10], freeze="A3")
     sheet.title(_("Severity"))
     header, last = _count_share_table(sheet, severity, _("Severity"))
     if severity["total"]:
@@ -251,7 +255,7 @@ def _pareto(sheet: _Sheet, figure: dict, name_title: str, chart_title: str, anch
 
 
 def _top_sheet(wb: Workbook, faults: dict, models: dict) -> None:
-    sheet = _Sheet(wb, _("Top 5 faults"), [8, 26, 10, 10, 12], freeze="A3")
+    sheet = _Sheet(wb, pgettext("sheet", "Top 5 faults"), [8, 26, 10, 10, 12], freeze="A3")
     sheet.title(_("TOP 5 fault phenomena"))
     last = _pareto(sheet, faults, _("Fault phenomenon"), _("TOP 5 fault phenomena (Pareto)"), 2)
     while sheet.row < max(19, last + 2):
@@ -261,7 +265,9 @@ def _top_sheet(wb: Workbook, faults: dict, models: dict) -> None:
 
 
 def _department_sheet(wb: Workbook, figure: dict) -> None:
-    sheet = _Sheet(wb, _("Department efficiency"), [14, 10, 14, 9, 9, 12, 10, 9, 12, 14, 14], freeze="B2")
+    sheet = _Sheet(
+        wb, pgettext("sheet", "Department efficiency"), [14, 10, 14, 9, 9, 12, 10, 9, 12, 14, 14], freeze="B2"
+    )
     sheet.header(
         [
             _("Department"),
@@ -300,7 +306,7 @@ def _department_sheet(wb: Workbook, figure: dict) -> None:
 
 
 def _sla_sheet(wb: Workbook, figure: dict) -> None:
-    sheet = _Sheet(wb, _("SLA compliance"), [20, 10, 10, 14, 10, 10], freeze="A2")
+    sheet = _Sheet(wb, pgettext("sheet", "SLA compliance"), [20, 10, 10, 14, 10, 10], freeze="A2")
     header = sheet.header(
         [_("Deadline"), _("On time"), _("Missed"), _("Overdue (still open)"), _("Total"), _("On-time rate")]
     )
@@ -344,7 +350,7 @@ def _sla_sheet(wb: Workbook, figure: dict) -> None:
 
 
 def _satisfaction_sheet(wb: Workbook, now: dict, trend: dict) -> None:
-    sheet = _Sheet(wb, _("Satisfaction trend"), [12, 10, 10, 10, 12, 10, 10, 12], freeze="A3")
+    sheet = _Sheet(wb, pgettext("sheet", "Satisfaction trend"), [12, 10, 10, 10, 12, 10, 10, 12], freeze="A3")
     sheet.title(_("Satisfaction, last 12 months"))
     header = sheet.header(
         [
@@ -398,7 +404,7 @@ def _satisfaction_sheet(wb: Workbook, now: dict, trend: dict) -> None:
 def _rows_sheet(sheet: _Sheet, columns: list[tuple[str, str]], rows, *, progress=None, total=0, span=(0, 0)):
     """A header, then one row per record, streamed. Dates and times stay dates (openpyxl gives them a date format
     of their own: no styled cell per value, which keeps 100,000 rows near a plain dump), rates percentages."""
-    sheet.header([title for _key, title in columns])
+    sheet.header([str(title) for _key, title in columns])
     keys = [key for key, _title in columns]
     rate_keys = {key for key in keys if key.endswith("rate")}
     written = 0
@@ -414,6 +420,8 @@ def _rows_sheet(sheet: _Sheet, columns: list[tuple[str, str]], rows, *, progress
                 value = _local(value)
             elif key in rate_keys and isinstance(value, float):
                 value = sheet.cell(value, fmt=PERCENT)
+            elif isinstance(value, Promise):
+                value = str(value)
             values.append(value)
         ws_append(values)
         written += 1
@@ -425,7 +433,9 @@ def _rows_sheet(sheet: _Sheet, columns: list[tuple[str, str]], rows, *, progress
 
 def _capa_sheet(wb: Workbook, effectiveness: dict, period: Period, scope: Scope) -> None:
     columns = selectors.CAPA_ROW_COLUMNS
-    sheet = _Sheet(wb, _("CAPA"), [14, 24, 12, 12, 14, 40, 16, 16, 8, 9, 9, 10, 14, 30], freeze="A5")
+    sheet = _Sheet(
+        wb, pgettext("sheet", "CAPA"), [14, 24, 12, 12, 14, 40, 16, 16, 8, 9, 9, 10, 14, 30], freeze="A5"
+    )
     sheet.header(
         [_("CAPA forms verified effective"), _("Effective the first time"), _("First-time effectiveness")]
     )
@@ -442,7 +452,7 @@ def _capa_sheet(wb: Workbook, effectiveness: dict, period: Period, scope: Scope)
 def _records_sheet(wb: Workbook, period: Period, scope: Scope, total: int, progress: Progress) -> None:
     columns = selectors.FEEDBACK_ROW_COLUMNS
     widths = [14, 17, 17, 10, 18, 14, 16, 8, 12, 16, 12] + [12] * max(0, len(columns) - 11)
-    sheet = _Sheet(wb, _("Records"), widths[: max(len(columns), 1)], freeze="B2")
+    sheet = _Sheet(wb, pgettext("sheet", "Records"), widths[: max(len(columns), 1)], freeze="B2")
     sheet.ws.print_title_rows = "1:1"
     written = _rows_sheet(
         sheet, columns, selectors.feedback_rows(period, scope), progress=progress, total=total, span=(40, 97)

@@ -35,13 +35,27 @@ def small_month(year: int, month: int, agent=None) -> list:
     extra = {"registered_by": agent} if agent is not None else {}
     last_day = (Period.month(year, month).end).day
     rows = [
-        (local(year, month, 1, 0, 0, 0), split, Category.FUNCTIONAL, Severity.SERIOUS, cooling, Channel.HOTLINE),
+        (
+            local(year, month, 1, 0, 0, 0),
+            split,
+            Category.FUNCTIONAL,
+            Severity.SERIOUS,
+            cooling,
+            Channel.HOTLINE,
+        ),
         (local(year, month, 3), split, Category.FUNCTIONAL, Severity.GENERAL, cooling, Channel.HOTLINE),
         (local(year, month, 5), cabinet, Category.PERFORMANCE, Severity.GENERAL, cooling, Channel.EMAIL),
         (local(year, month, 8), cabinet, Category.APPEARANCE, Severity.GENERAL, noise, Channel.DEALER),
         (local(year, month, 12), split, Category.SERVICE, Severity.URGENT, leak, Channel.ONLINE_CHAT),
         (local(year, month, 20), split, "", "", None, Channel.HOTLINE),  # not yet classified
-        (local(year, month, last_day, 23, 59, 59), cabinet, Category.FUNCTIONAL, Severity.SERIOUS, noise, Channel.EMAIL),
+        (
+            local(year, month, last_day, 23, 59, 59),
+            cabinet,
+            Category.FUNCTIONAL,
+            Severity.SERIOUS,
+            noise,
+            Channel.EMAIL,
+        ),
     ]
     made = [
         FeedbackFactory(
@@ -58,7 +72,9 @@ def small_month(year: int, month: int, agent=None) -> list:
     FeedbackFactory(feedback_time=local(year, month, 10), product_model=split, status=Status.DRAFT, **extra)
     FeedbackFactory(feedback_time=local(year, month, 11), product_model=split, status=Status.VOIDED, **extra)
     after = Period.month(year, month).end + dt.timedelta(days=1)
-    FeedbackFactory(feedback_time=local(after.year, after.month, after.day, 0, 0, 0), product_model=split, **extra)
+    FeedbackFactory(
+        feedback_time=local(after.year, after.month, after.day, 0, 0, 0), product_model=split, **extra
+    )
     return made
 
 

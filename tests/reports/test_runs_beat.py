@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+import reports.tasks  # noqa: F401  (registers the tasks with the app)
 from config.celery import app
 
 CODE = """

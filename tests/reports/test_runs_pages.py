@@ -50,7 +50,7 @@ def test_quality_and_management_see_every_report_newest_first_and_download(clien
     assert page.status_code == 200
     html = page.content.decode()
     assert html.index(f'data-run="{newer.pk}"') < html.index(f'data-run="{older.pk}"')
-    assert "磁盘已满" in html and "重试" in html or "Retry" in html
+    assert ("磁盘已满" in html and "重试" in html) or "Retry" in html
     download = client.get(f"/reports/runs/{older.pk}/download/")
     assert download.status_code == 200 and download["Content-Type"] == XLSX
     assert b"".join(download.streaming_content) == b"PK\x03\x04 a workbook"
@@ -68,9 +68,18 @@ def test_everybody_else_gets_404_pages_downloads_and_api(client, users, role):
     assert client.post(f"/reports/runs/{run.pk}/retry/").status_code == 404
     auth = {"HTTP_AUTHORIZATION": _basic(users[role].username)}
     client.logout()
-    for url in ("/api/reports/runs/", f"/api/reports/runs/{run.pk}/", f"/api/reports/runs/{run.pk}/download/"):
+    for url in (
+        "/api/reports/runs/",
+        f"/api/reports/runs/{run.pk}/",
+        f"/api/reports/runs/{run.pk}/download/",
+    ):
         assert client.get(url, **auth).status_code == 404, url
-    assert client.post("/api/reports/runs/", {"month": "2026-10"}, content_type="application/json", **auth).status_code == 404
+    assert (
+        client.post(
+            "/api/reports/runs/", {"month": "2026-10"}, content_type="application/json", **auth
+        ).status_code
+        == 404
+    )
     assert not ReportRun.objects.exclude(pk=run.pk).exists()
 
 
@@ -81,7 +90,9 @@ def test_anonymous_is_sent_to_log_in_and_the_api_answers_401(client):
     assert client.get("/api/reports/runs/").status_code == 401
 
 
-def test_a_request_records_the_run_and_leaves_the_build_to_the_worker(client, users, django_capture_on_commit_callbacks):
+def test_a_request_records_the_run_and_leaves_the_build_to_the_worker(
+    client, users, django_capture_on_commit_callbacks
+):
     _as(client, users[Role.QUALITY_ENGINEER])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post("/reports/runs/", {"start": "2026-10-01", "end": "2026-10-15"})
@@ -135,7 +146,11 @@ def test_the_row_shows_queued_running_done_and_failed(client, users):
     assert "hx-get" not in row and f"/reports/runs/{done.pk}/download/" in row
     failed = _run("failed", error="工作簿生成失败：磁盘已满")
     row = client.get(f"/reports/runs/{failed.pk}/").content.decode()
-    assert "工作簿生成失败：磁盘已满" in row and f"/reports/runs/{failed.pk}/retry/" in row and "hx-get" not in row
+    assert (
+        "工作簿生成失败：磁盘已满" in row
+        and f"/reports/runs/{failed.pk}/retry/" in row
+        and "hx-get" not in row
+    )
     for html in (row,):
         assert "style=" not in html and "<script" not in html and " on" not in re.sub(r'"[^"]*"', "", html)
 
@@ -150,7 +165,9 @@ def test_a_failed_report_is_retried_from_the_page(client, users, django_capture_
     assert failed.status == "queued" and failed.error == ""
     done = _run()
     response = client.post(f"/reports/runs/{done.pk}/retry/", follow=True)
-    assert "只有失败的报表" in response.content.decode() or "Only a failed report" in response.content.decode()
+    assert (
+        "只有失败的报表" in response.content.decode() or "Only a failed report" in response.content.decode()
+    )
 
 
 # --- the API ------------------------------------------------------------------------------------------------------
@@ -160,7 +177,9 @@ def _basic(username: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
 
 
-def test_the_api_requests_a_month_once_reads_its_status_and_downloads(client, users, django_capture_on_commit_callbacks):
+def test_the_api_requests_a_month_once_reads_its_status_and_downloads(
+    client, users, django_capture_on_commit_callbacks
+):
     auth = {"HTTP_AUTHORIZATION": _basic(users[Role.QUALITY_ENGINEER].username)}
     month = last_month().start.strftime("%Y-%m")
     with django_capture_on_commit_callbacks(execute=False):

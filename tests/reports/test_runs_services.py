@@ -62,7 +62,9 @@ def test_only_quality_and_management_request_reports(users, role):
     assert not ReportRun.objects.exists()
 
 
-def test_the_request_enqueues_the_build_after_commit_and_does_not_build(quality, django_capture_on_commit_callbacks):
+def test_the_request_enqueues_the_build_after_commit_and_does_not_build(
+    quality, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run, _ = services.report_request(period=last_month(), actor=quality)
     assert len(callbacks) == 1

@@ -51,7 +51,9 @@ def test_the_worker_builds_last_months_report_from_the_beat_task_once(celery_wor
 def test_a_failure_in_the_worker_is_recorded_and_a_retry_succeeds(celery_worker, users):
     quality = users[Role.QUALITY_ENGINEER]
     period = Period(dt.date(2019, 3, 1), dt.date(2019, 3, 15))
-    run = ReportRun.objects.create(kind="range", period_start=period.start, period_end=period.end, requested_by=quality)
+    run = ReportRun.objects.create(
+        kind="range", period_start=period.start, period_end=period.end, requested_by=quality
+    )
     blocker = block_storage(run)
     try:
         build_report.delay(run.pk)
