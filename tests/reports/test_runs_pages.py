@@ -102,7 +102,7 @@ def test_a_request_records_the_run_and_leaves_the_build_to_the_worker(
     assert len(callbacks) == 1  # the build task, enqueued after the commit
     page = client.get(response["Location"])
     row = _row(page.content.decode(), run.pk)
-    assert 'hx-get="/reports/runs/%d/"' % run.pk in row and 'hx-trigger="every 1s"' in row
+    assert f'hx-get="/reports/runs/{run.pk}/"' in row and 'hx-trigger="every 1s"' in row
 
 
 @pytest.mark.parametrize(
