@@ -415,7 +415,7 @@ def _rows_sheet(sheet: _Sheet, columns: list[tuple[str, str]], rows, *, progress
         for key in keys:
             value = record.get(key)
             if value is None:
-                value = ""
+                value = DASH if key in rate_keys else ""
             elif isinstance(value, dt.datetime):
                 value = _local(value)
             elif key in rate_keys and isinstance(value, float):
