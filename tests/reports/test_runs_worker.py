@@ -31,7 +31,7 @@ def test_the_worker_builds_last_months_report_from_the_beat_task_once(celery_wor
     )
     assert run.period_end == period.end and run.requested_by is None and run.attempts == 1
     with run.file.open("rb") as handle:
-        book = load_workbook(handle, read_only=True)
+        book = load_workbook(handle)
         assert "明细" in book.sheetnames and book["明细"].max_row == 1 + 7
     name = run.file.name
 
