@@ -13,6 +13,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, generics, pagination, parsers, serializers, status
 from rest_framework.response import Response
 
+from catalog.models import FaultPhenomenon
+
 from . import services
 from .api_serializers import (
     BAD_REQUEST,
@@ -25,7 +27,7 @@ from .api_serializers import (
     RegistrationInput,
     UpdateInput,
 )
-from .filters import FeedbackFilter
+from .filters import FeedbackFilter, IdOrNoneFilter
 from .models import Feedback, Status
 from .privacy import contact_for
 from .selectors import feedback_get_visible, feedback_visible_to
@@ -60,6 +62,18 @@ class FeedbackApiFilter(FeedbackFilter):
     names no product model (0, say) simply matches nothing, as a search would, instead of refusing the request."""
 
     product_model = IdFilter(field_name="product_model_id", label=_("Product model"))
+    # The drill-down filters (feedback.filters) likewise: an id that names nothing finds nothing.
+    product_line = IdFilter(field_name="product_model__line_id", label=_("Product line"))
+    department = IdFilter(method="filter_department", label=_("Responsible department"))
+    clock_department = IdFilter(method="_later", label=_("Deadline of department"))
+    agent = IdFilter(field_name="registered_by_id", label=_("Registered by (user id)"))
+    fault = IdOrNoneFilter(
+        field_name="fault_phenomenon_id",
+        label=_("Fault phenomenon"),
+        model=FaultPhenomenon,
+        unknown=_("Unknown fault phenomenon."),
+        must_exist=False,
+    )
 
     class Meta(FeedbackFilter.Meta):
         form = StrictFilterForm

@@ -82,8 +82,8 @@ def _with_none(choices, none_label) -> list:
 class IdOrNoneField(forms.CharField):
     """An id of ``model`` or ``none``; an id that names nothing is an error (an unknown filter value)."""
 
-    def __init__(self, *args, model=None, unknown=None, **kwargs):
-        self.model, self.unknown = model, unknown
+    def __init__(self, *args, model=None, unknown=None, must_exist=True, **kwargs):
+        self.model, self.unknown, self.must_exist = model, unknown, must_exist
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
@@ -93,11 +93,9 @@ class IdOrNoneField(forms.CharField):
         value = value.strip()
         if value == NONE:
             return NONE
-        if (
-            not value.isdigit()
-            or not 0 < int(value) <= MAX_ID
-            or not self.model.objects.filter(pk=value).exists()
-        ):
+        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+            raise ValidationError(self.unknown, code="invalid_choice")
+        if self.must_exist and not self.model.objects.filter(pk=value).exists():
             raise ValidationError(self.unknown, code="invalid_choice")
         return int(value)
 

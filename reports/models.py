@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def report_path(instance: ReportRun, filename: str) -> str:
@@ -27,10 +28,10 @@ class ReportRun(models.Model):
         RANGE = "range", _("Date range report")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
+        QUEUED = "queued", pgettext_lazy("report status", "Queued")
+        RUNNING = "running", pgettext_lazy("report status", "Running")
+        DONE = "done", pgettext_lazy("report status", "Done")
+        FAILED = "failed", pgettext_lazy("report status", "Failed")
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     period_start = models.DateField(_("period start"))

@@ -20,6 +20,9 @@ from rest_framework import serializers
 from catalog.models import ProductLine
 
 MAX_MONTHS = 24
+EARLIEST = dt.date(
+    2000, 1, 1
+)  # nothing is older; also keeps the previous period and the 12-month trends in range
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -134,6 +137,8 @@ def resolve_period(
             period = Period.month(year, mon)
         except (ValueError, TypeError):
             raise ValidationError({"month": _("Enter a month as YYYY-MM, e.g. 2026-11.")}) from None
+        if period.start < EARLIEST:
+            raise ValidationError({"month": _("Pick a month from January 2000 on.")})
         if period.start > today:
             raise ValidationError(
                 {"month": _("The month has not begun yet: pick this month or an earlier one.")}
@@ -154,6 +159,8 @@ def resolve_period(
         raise ValidationError(errors)
     if end < start:
         raise ValidationError({"end": _("The end date is before the start date.")})
+    if start < EARLIEST:
+        raise ValidationError({"start": _("Pick a date from 2000-01-01 on.")})
     if end > today:
         raise ValidationError({"end": _("The end date is in the future.")})
     if end >= _add_months(start, MAX_MONTHS):
@@ -212,8 +219,13 @@ class PeriodSerializer(serializers.Serializer):
     """The API's query parameters, with PeriodForm's rules (400 with field errors).
     ``validated_data`` holds ``period`` (Period) and ``product_line_id`` (int or None)."""
 
-    month = serializers.CharField(
-        required=False, allow_blank=True, max_length=7, help_text=_("A month, YYYY-MM (e.g. 2026-11).")
+    month = serializers.RegexField(
+        r"^[0-9]{4}-(0[1-9]|1[0-2])$",
+        required=False,
+        allow_blank=True,
+        max_length=7,
+        help_text=_("A month, YYYY-MM (e.g. 2026-11)."),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-11.")},
     )
     preset = serializers.ChoiceField(
         required=False, allow_blank=True, choices=PRESET_CHOICES, help_text=_("last30 or last90.")

@@ -423,7 +423,7 @@ def top_models(period: Period, scope: Scope) -> dict:
 
 def sla_compliance(period: Period, scope: Scope) -> dict:
     """Per clock kind (all seven, in ClockKind order): clocks whose deadline falls in the period.
-    ``{"clocks": [ClockFigure], "overall": ClockFigure-without-kind}``"""
+    ``{"clocks": [ClockFigure], "overall": ClockFigure without kind, with drill None}``"""
     now = timezone.now()
     aggregates = {}
     for kind in ClockKind.values:
@@ -438,7 +438,8 @@ def sla_compliance(period: Period, scope: Scope) -> dict:
         name: sum(row[f"{kind}__{name}"] for kind in ClockKind.values)
         for name in ("met", "missed", "overdue")
     }
-    return {"clocks": clocks, "overall": _clock_figure(overall_row, base)}
+    # The overall figure counts clocks of every kind: one feedback may have several, so no list reproduces it.
+    return {"clocks": clocks, "overall": {**_clock_figure(overall_row, base), "drill": None}}
 
 
 def _lead_department_of_clock():
@@ -537,12 +538,12 @@ def department_efficiency(period: Period, scope: Scope) -> dict:
                                                                     # forms submitted in the period (lead dept)
             "measures_total": int, "measures_completed": int, "completion_rate": float | None,
             "measures_due": int, "measures_delayed": int, "delay_rate": float | None,
-            "drill": dict,                                          # the department's feedback in the period
+            "feedback": int, "drill": dict,                         # feedback in the period assigned to it
         }]}
 
     Measures: planned date in the period (withdrawn ones not counted); completed = state completed; due = planned
     date passed (before today); delayed = completed after the planned date, or still open past it.
-    Four queries: the departments, the clocks, the CAPA forms, the measures."""
+    Five queries: the departments, their feedback, the clocks, the CAPA forms, the measures."""
     now, today = timezone.now(), timezone.localdate()
     departments = Department.objects.filter(is_active=True).order_by("id")
     if scope.department_id is not None:
@@ -564,6 +565,13 @@ def department_efficiency(period: Period, scope: Scope) -> dict:
         .annotate(**_measure_counts("", Q(), today))
     )
     measures = {row["department_id"]: row for row in measure_rows}
+    feedback_counts = dict(
+        Assignment.objects.filter(_scope_q(scope, "feedback__"), _in("feedback__feedback_time", period))
+        .order_by()
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+    )
     empty_clock = {"met": 0, "missed": 0, "overdue": 0}
     empty_measures = {"total": 0, "completed": 0, "due": 0, "delayed": 0}
     out = []
@@ -580,6 +588,7 @@ def department_efficiency(period: Period, scope: Scope) -> dict:
             {
                 "department_id": dept_id,
                 "name": department["name"],
+                "feedback": feedback_counts.get(dept_id, 0),
                 "clocks": figures,
                 "capa_forms": forms,
                 "capa_days_avg": avg_days,

@@ -103,14 +103,14 @@ def october(users, departments) -> World:
 
     F, P, A, S = Category.FUNCTIONAL, Category.PERFORMANCE, Category.APPEARANCE, Category.SERVICE
     I, II, III = Severity.GENERAL, Severity.SERIOUS, Severity.URGENT  # noqa: E741
-    H, E, D, O, T = Channel.HOTLINE, Channel.EMAIL, Channel.DEALER, Channel.ONLINE_CHAT, Channel.THIRD_PARTY
+    H, E, D, OC, T = Channel.HOTLINE, Channel.EMAIL, Channel.DEALER, Channel.ONLINE_CHAT, Channel.THIRD_PARTY
     # --- the twelve of October ---
     fb("f1", at(2026, 10, 1, 0, 0, 0), "m1", "cool", F, I, H, a1, Status.CLOSED)
     fb("f2", at(2026, 10, 31, 23, 59, 59), "m1", "cool", F, II, E, a1, Status.REGISTERED)  # registered Nov 1
     fb("f3", at(2026, 10, 5), "m1", "cool", P, II, H, a2, Status.VERIFIED)
     fb("f4", at(2026, 10, 6), "m2", "noise", A, I, D, a2, Status.ASSIGNED)
     fb("f5", at(2026, 10, 7), "m2", "noise", S, III, H, a1, Status.ASSIGNED, registered_at=at(2026, 10, 9))
-    fb("f6", at(2026, 10, 8), "m3", "power", F, III, O, a1, Status.IN_PROGRESS)
+    fb("f6", at(2026, 10, 8), "m3", "power", F, III, OC, a1, Status.IN_PROGRESS)
     fb("f7", at(2026, 10, 9), "m3", "leak", F, I, H, a2, Status.PENDING_CLOSE)
     fb("f8", at(2026, 10, 10), "m3", "smell", P, I, E, a2, Status.CLOSED, registered_at=at(2026, 10, 12))
     fb("f9", at(2026, 10, 11), "m1", "remote", F, II, H, a1, Status.IN_PROGRESS)
@@ -118,7 +118,18 @@ def october(users, departments) -> World:
     fb("f11", at(2026, 10, 13), "m2", None, "", "", H, a2, Status.REGISTERED)  # unclassified, not graded
     fb("f12", at(2026, 10, 14), "m1", "power", F, I, T, a1, Status.ASSIGNED)
     # --- not in October ---
-    fb("x1", at(2026, 9, 30, 23, 59, 59), "m1", "cool", F, I, H, a1, Status.CLOSED, registered_at=at(2026, 10, 1, 0, 10))
+    fb(
+        "x1",
+        at(2026, 9, 30, 23, 59, 59),
+        "m1",
+        "cool",
+        F,
+        I,
+        H,
+        a1,
+        Status.CLOSED,
+        registered_at=at(2026, 10, 1, 0, 10),
+    )
     fb("x2", at(2026, 11, 1, 0, 0, 0), "m1", "cool", F, I, H, a1, Status.REGISTERED)
     fb("x3", at(2026, 10, 15), "m1", "scratch", A, I, H, a1, Status.DRAFT, registered_at=None)
     fb("x4", at(2026, 10, 16), "m1", "scratch", A, I, H, a2, Status.VOIDED)
@@ -130,7 +141,12 @@ def october(users, departments) -> World:
     # --- responsible departments (lead first) ---
     def assign(feedback, department, owner, when, lead=True):
         AssignmentFactory(
-            feedback=feedback, department=department, owner=owner, is_lead=lead, assigned_by=qe, assigned_at=when
+            feedback=feedback,
+            department=department,
+            owner=owner,
+            is_lead=lead,
+            assigned_by=qe,
+            assigned_at=when,
         )
 
     assign(f["f4"], rd, head_rd, at(2026, 10, 7))
@@ -162,12 +178,19 @@ def october(users, departments) -> World:
     c3 = capa("c3", rd, f["f7"], CapaStatus.EFFECTIVE, submitted=at(2026, 9, 20), effective=at(2026, 10, 25))
     c4 = capa("c4", rd, f["f1"], CapaStatus.EFFECTIVE, submitted=at(2026, 9, 10), effective=at(2026, 10, 5))
     c5 = capa("c5", prod, f["f8"], CapaStatus.EFFECTIVE, submitted=at(2026, 10, 3), effective=at(2026, 11, 2))
-    c6 = capa("c6", prod, f["f10"], CapaStatus.EFFECTIVE, submitted=at(2026, 9, 1), effective=at(2026, 10, 31, 23))
+    c6 = capa(
+        "c6", prod, f["f10"], CapaStatus.EFFECTIVE, submitted=at(2026, 9, 1), effective=at(2026, 10, 31, 23)
+    )
     Capa.objects.filter(pk=c5.pk).update(submitted_at=at(2026, 9, 3))  # not submitted in October
 
     def verify(capa_obj, round_, result, when):
         EffectVerification.objects.create(
-            capa=capa_obj, round=round_, method="internal_test", result=result, note="复测", verified_by=qe,
+            capa=capa_obj,
+            round=round_,
+            method="internal_test",
+            result=result,
+            note="复测",
+            verified_by=qe,
             verified_at=when,
         )
 
@@ -180,8 +203,15 @@ def october(users, departments) -> World:
     # --- measures ---
     def measure(capa_obj, department, owner, planned, state, completed=None):
         return Measure.objects.create(
-            capa=capa_obj, kind=Measure.Kind.SHORT_TERM, description=f"措施 {planned}", owner=owner,
-            department=department, planned_date=planned, state=state, completed_date=completed, created_by=owner,
+            capa=capa_obj,
+            kind=Measure.Kind.SHORT_TERM,
+            description=f"措施 {planned}",
+            owner=owner,
+            department=department,
+            planned_date=planned,
+            state=state,
+            completed_date=completed,
+            created_by=owner,
         )
 
     done, open_, withdrawn = Measure.State.COMPLETED, Measure.State.IN_PROGRESS, Measure.State.WITHDRAWN
@@ -226,8 +256,12 @@ def october(users, departments) -> World:
     # --- satisfaction callbacks ---
     def callback(feedback, state, satisfaction, closed):
         Callback.objects.create(
-            feedback=feedback, state=state, satisfaction=satisfaction, opened_at=closed - dt.timedelta(days=1),
-            closed_at=closed, closed_by=a1 if closed else None,
+            feedback=feedback,
+            state=state,
+            satisfaction=satisfaction,
+            opened_at=closed - dt.timedelta(days=1),
+            closed_at=closed,
+            closed_by=a1 if closed else None,
         )
 
     DONE, UNREACHABLE, OPEN = Callback.State.DONE, Callback.State.UNREACHABLE, Callback.State.OPEN
@@ -255,4 +289,6 @@ def client_for(client):
 
 @pytest.fixture
 def another_head(departments):
-    return UserFactory(username="prod_head", name="生产部长吴", role=Role.DEPT_HEAD, department=departments["production"])
+    return UserFactory(
+        username="prod_head", name="生产部长吴", role=Role.DEPT_HEAD, department=departments["production"]
+    )

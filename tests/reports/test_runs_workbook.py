@@ -248,7 +248,7 @@ def test_an_empty_period_still_makes_a_valid_workbook_with_no_data_and_dashes(tm
         values = [c for row in book[title].iter_rows(values_only=True) for c in row]
         assert "无数据" in values, title
     summary = {row[0]: row[1] for row in book["摘要"].iter_rows(min_row=8, values_only=True)}
-    assert summary["收到反馈"] == 0 and summary["满意度"] == "—"
+    assert summary["反馈数"] == 0 and summary["满意率"] == "—"
     assert _pdf_pages(path) >= 1
 
 
