@@ -112,7 +112,7 @@ def build() -> None:
         + _pick(["'functional'", "'functional'", "'performance'", "'appearance'", "'service'"], "g / 3")
         + " END",
         "fault_phenomenon_id": "CASE WHEN g %% 20 = 0 THEN NULL ELSE "
-        + _pick([str(f.pk) for f in faults], "(g * g) %% 900 / 30")
+        + _pick([str(f.pk) for f in faults], "(g::bigint * g) %% 900 / 30")
         + " END",
         "severity": "CASE WHEN g %% 20 = 0 THEN '' WHEN g %% 19 = 0 THEN 'III' WHEN g %% 4 = 0 THEN 'II' ELSE 'I' END",
     }
