@@ -13,7 +13,7 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
 from catalog.models import ProductLine
-from feedback.api import FeedbackPagination, KnownParametersOnly
+from feedback.api import MAX_ID, FeedbackPagination, KnownParametersOnly
 from feedback.api_serializers import BAD_REQUEST, FORBIDDEN, TOO_MANY, UNAUTHORIZED, ErrorOutput
 
 from . import services
@@ -24,7 +24,12 @@ from .views_runs import XLSX
 NOT_FOUND = OpenApiResponse(
     ErrorOutput, description="No such report, or reports are not for your role (they look the same)."
 )
-RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Report run id")
+RUN_ID = OpenApiParameter(
+    "run_id",
+    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    OpenApiParameter.PATH,
+    description="Report run id",
+)
 EXAMPLE_RUN = {
     "id": 12,
     "kind": "monthly",
