@@ -96,6 +96,8 @@ class KnownParametersOnly:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if not hasattr(self, request.method.lower()):
+            return  # a method the operation does not have answers 405, whatever its parameters
         allowed = self.known_parameters | {"format"}
         filterset_class = getattr(self, "filterset_class", None)
         if filterset_class is not None and request.method == "GET":

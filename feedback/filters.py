@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import django_filters
 from django import forms
@@ -34,6 +35,7 @@ def _local_day_start(day: dt.date) -> dt.datetime:
 
 NONE = "none"  # "not classified / not graded / none": the drill-down value of 未分类 items
 MAX_ID = 2**31 - 1
+ID = re.compile(r"[1-9][0-9]{0,8}")  # what the schema publishes (below 10**9, well inside the id range)
 OPEN_STATUSES = [
     Status.REGISTERED,
     Status.VERIFIED,
@@ -90,10 +92,9 @@ class IdOrNoneField(forms.CharField):
         value = super().clean(value)
         if value in ("", None):
             return None
-        value = value.strip()
         if value == NONE:
             return NONE
-        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        if not ID.fullmatch(value) or not 0 < int(value) <= MAX_ID:
             raise ValidationError(self.unknown, code="invalid_choice")
         if self.must_exist and not self.model.objects.filter(pk=value).exists():
             raise ValidationError(self.unknown, code="invalid_choice")
@@ -107,8 +108,8 @@ class IdListField(forms.CharField):
         value = super().clean(value)
         if value in ("", None):
             return None
-        parts = [part.strip() for part in value.split(",")]
-        if len(parts) > 50 or not all(part.isdigit() and 0 < int(part) <= MAX_ID for part in parts):
+        parts = value.split(",")
+        if len(parts) > 50 or not all(ID.fullmatch(part) and 0 < int(part) <= MAX_ID for part in parts):
             raise ValidationError(_("Give ids separated by commas, e.g. 3,7,12."), code="invalid")
         return sorted({int(part) for part in parts})
 

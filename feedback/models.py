@@ -216,6 +216,10 @@ class Feedback(models.Model):
                 fields=["product_model", "fault_phenomenon", "feedback_time"],
                 name="feedback_model_fault_time",
             ),
+            # the management figures (reports.selectors): registrations completed in a period
+            models.Index(fields=["registered_at"], name="feedback_registered_at"),
+            # ... and the 12-month trend: feedback time and status only, read from the index alone
+            models.Index(fields=["feedback_time", "status"], name="feedback_time_status"),
         ]
 
     def __str__(self) -> str:
@@ -426,7 +430,11 @@ class Callback(models.Model):
     class Meta:
         verbose_name = _("satisfaction callback")
         verbose_name_plural = _("satisfaction callbacks")
-        indexes = [models.Index(fields=["satisfaction", "closed_at"], name="callback_satisfaction")]
+        indexes = [
+            models.Index(fields=["satisfaction", "closed_at"], name="callback_satisfaction"),
+            # the management figures (reports.selectors): callbacks recorded in a period
+            models.Index(fields=["closed_at", "state", "satisfaction", "feedback"], name="callback_closed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feedback}: {self.get_state_display()}"

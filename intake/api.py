@@ -119,7 +119,12 @@ class IntakeFeedbackListCreateApi(_IntakeApi):
 
     @extend_schema(
         summary="列出本集成登记的反馈",
-        responses={200: IntakeOutput(many=True), 401: OpenApiResponse(description="令牌缺失、错误或已吊销")},
+        responses={
+            200: IntakeOutput(many=True),
+            401: OpenApiResponse(description="令牌缺失、错误或已吊销"),
+            404: OpenApiResponse(description="页码不存在"),
+            429: OpenApiResponse(description="超过限速；Retry-After 给出秒数"),
+        },
         tags=["intake"],
     )
     def get(self, request):
@@ -191,7 +196,12 @@ class IntakeFeedbackListCreateApi(_IntakeApi):
 class IntakeFeedbackDetailApi(_IntakeApi):
     @extend_schema(
         summary="读取本集成登记的一条反馈",
-        responses={200: IntakeOutput, 404: OpenApiResponse(description="不存在，或不是本集成登记的")},
+        responses={
+            200: IntakeOutput,
+            401: OpenApiResponse(description="令牌缺失、错误或已吊销"),
+            404: OpenApiResponse(description="不存在，或不是本集成登记的"),
+            429: OpenApiResponse(description="超过限速；Retry-After 给出秒数"),
+        },
         tags=["intake"],
     )
     def get(self, request, number: str):

@@ -7,12 +7,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from catalog.models import ProductModel
 from feedback.models import CustomerRequest, Feedback
 from feedback.services import REGISTRATION_FIELDS
 
 from .registration import missing_fields
+
+
+class _StrictEmptyMixin:
+    """An empty form field ('' in multipart/form-data) is a wrong value, answered 400, not taken for "none": the
+    schema says a date is a date or null; to give none, leave the field out."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
+class _DateField(_StrictEmptyMixin, serializers.DateField):
+    pass
+
+
+class _DateTimeField(_StrictEmptyMixin, serializers.DateTimeField):
+    pass
 
 
 class IntakeInput(serializers.Serializer):
@@ -35,8 +54,8 @@ class IntakeInput(serializers.Serializer):
     serial_number = serializers.CharField(
         max_length=64, required=False, allow_blank=True, help_text="序列号/批次号"
     )
-    purchase_date = serializers.DateField(required=False, allow_null=True, help_text="购买日期 YYYY-MM-DD")
-    feedback_time = serializers.DateTimeField(
+    purchase_date = _DateField(required=False, allow_null=True, help_text="购买日期 YYYY-MM-DD")
+    feedback_time = _DateTimeField(
         required=False, allow_null=True, help_text="客户联系平台的时间（ISO 8601）；缺省为收到请求的时间"
     )
     channel_detail = serializers.CharField(
@@ -69,7 +88,8 @@ class IntakeOutput(serializers.ModelSerializer):
     complete = serializers.SerializerMethodField(help_text="是否已完成登记（否：草稿）")
     missing_fields = serializers.SerializerMethodField(help_text="草稿缺少的字段")
     channel_display = serializers.CharField(source="get_channel_display")
-    product_model = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    product_model = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    contact_email = serializers.CharField(read_only=True, help_text="客户邮箱（可为空）")
     attachments = serializers.SerializerMethodField()
     refused_attachments = serializers.SerializerMethodField(help_text="被拒收的附件及原因（仅创建时返回）")
     url = serializers.SerializerMethodField(help_text="系统内该反馈的页面")

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import imports
 from .excel_template import build_template
@@ -47,6 +47,7 @@ def import_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def import_template(request: HttpRequest) -> HttpResponse:
     _customer_service_only(request)
     response = HttpResponse(
@@ -64,6 +65,7 @@ def _batch_for(request: HttpRequest, pk: int) -> ImportBatch:
 
 
 @login_required
+@require_GET
 def import_batch(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch_for(request, pk)
     tab = request.GET.get("show") or (

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import inbox
 from .forms import HandledForm
@@ -22,6 +22,7 @@ def _customer_service_only(request: HttpRequest) -> None:
 
 
 @login_required
+@require_GET
 def inbox_page(request: HttpRequest) -> HttpResponse:
     _customer_service_only(request)
     drafts = inbox.drafts_waiting()
@@ -51,6 +52,7 @@ def draft_take(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def mail_raw(request: HttpRequest, pk: int) -> FileResponse:
     _customer_service_only(request)
     message = get_object_or_404(MailMessage, pk=pk)

@@ -8,7 +8,7 @@ from django.db.models import Count, Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import integrations as services
 from .forms import IntegrationForm
@@ -35,6 +35,7 @@ def _show_token_once(request: HttpRequest, integration: Integration, token: str)
 
 
 @login_required
+@require_GET
 def integration_list(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     return render(
@@ -45,7 +46,7 @@ def integration_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def integration_create(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
-    form = IntegrationForm(request.POST or None)
+    form = IntegrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             integration, token = services.integration_create(actor=request.user, **form.cleaned_data)
@@ -68,7 +69,7 @@ def integration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shown = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     new_token = shown["token"] if shown and shown.get("integration") == integration.pk else None
     form = IntegrationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         editing=True,
         initial={
             "name": integration.name,

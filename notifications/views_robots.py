@@ -7,7 +7,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .forms_robots import RobotForm, RuleFormSet
 from .models import Robot, RobotMessage
@@ -21,6 +21,7 @@ def _admin_only(request: HttpRequest) -> None:
 
 
 @login_required
+@require_GET
 def robot_list(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     return render(request, "notifications/robots/list.html", {"robots": robots_with_delivery()})
@@ -28,8 +29,8 @@ def robot_list(request: HttpRequest) -> HttpResponse:
 
 def _edit_page(request: HttpRequest, robot: Robot | None) -> HttpResponse:
     instance = robot or Robot(created_by=request.user)
-    form = RobotForm(request.POST or None, instance=instance)
-    rules = RuleFormSet(request.POST or None, instance=instance, prefix="rules")
+    form = RobotForm(request.POST if request.method == "POST" else None, instance=instance)
+    rules = RuleFormSet(request.POST if request.method == "POST" else None, instance=instance, prefix="rules")
     if request.method == "POST":
         if form.is_valid() and rules.is_valid():
             with transaction.atomic():
@@ -63,6 +64,7 @@ def robot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def robot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _admin_only(request)
     robot = get_object_or_404(robots_with_delivery(), pk=pk)

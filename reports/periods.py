@@ -233,7 +233,7 @@ class PeriodSerializer(serializers.Serializer):
     start = serializers.DateField(required=False, help_text=_("First day of a date range (with end)."))
     end = serializers.DateField(required=False, help_text=_("Last day of a date range (with start)."))
     product_line = serializers.IntegerField(
-        required=False, min_value=1, help_text=_("Product line id (catalogue).")
+        required=False, min_value=1, max_value=2**31 - 1, help_text=_("Product line id (catalogue).")
     )
 
     def __init__(self, *args, today: dt.date | None = None, **kwargs):

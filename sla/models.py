@@ -212,6 +212,14 @@ class SlaClock(models.Model):
                 name="sla_clock_running_anchor",
             ),
             models.Index(fields=["feedback", "kind"], name="sla_clock_feedback_kind"),
+            # The management figures (reports.selectors): clocks whose deadline falls in a period, by kind and
+            # outcome (an index-only scan); and the running clocks past their deadline now.
+            models.Index(
+                fields=["due_at", "kind", "outcome", "paused_at", "feedback"], name="sla_clock_due_report"
+            ),
+            models.Index(
+                fields=["due_at", "kind"], condition=Q(outcome="running"), name="sla_clock_running_due"
+            ),
         ]
 
     def __str__(self) -> str:

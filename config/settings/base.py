@@ -294,9 +294,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema and its documentation page are for logged-in users and API clients, not for anyone (issue 11).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
-    # API clients authenticate with HTTP Basic; the session cookie only lets the logged-in documentation page
-    # try the API out, so the schema publishes Basic alone.
-    "AUTHENTICATION_WHITELIST": ["accounts.api_auth.BrakedBasicAuthentication"],
+    # People's API clients authenticate with HTTP Basic, integrations (issue 8) with their Bearer token; the
+    # session cookie only lets the logged-in documentation page try the API out, so the schema publishes these two.
+    "AUTHENTICATION_WHITELIST": [
+        "accounts.api_auth.BrakedBasicAuthentication",
+        "intake.api_auth.IntegrationTokenAuthentication",
+    ],
     # A PATCH body is the input serializer as it is (the version is required), not one with every field optional.
     "COMPONENT_SPLIT_PATCH": False,
     # Report runs (issue 7) have a "status" and a "kind" of their own: the feedback keeps "StatusEnum".

@@ -53,3 +53,11 @@ for action in (
     "close_resolved",
 ):
     route(f"feedback:{action}", get=if_sees_feedback(200), post=if_sees_feedback(400), obj="feedback")
+
+# The similar-feedback panel (issue 8): while registering (who registers), and on a feedback's pages (who sees it).
+# Its one-click actions are POSTs; an empty one names no original (refused with a message on the detail page) and
+# no CAPA form (not found).
+route("feedback:similar_form", get=only(CUSTOMER_SERVICE, 200, 404), post=logged_in(405))
+route("feedback:similar", get=if_sees_feedback(200), post=logged_in(405), obj="feedback")
+route("feedback:similar_duplicate", get=logged_in(405), post=if_sees_feedback(302), obj="feedback")
+route("feedback:similar_capa", get=logged_in(405), post=logged_in(404), obj="feedback")
