@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, parsers, renderers, serializers, status
+from rest_framework import exceptions, generics, parsers, renderers, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 
@@ -60,6 +61,15 @@ EXAMPLES = [
         status_codes=["400"],
     ),
     OpenApiExample("不存在", value={"detail": "未找到。"}, response_only=True, status_codes=["404"]),
+]
+DOWNLOAD_EXAMPLES = [
+    OpenApiExample("不存在", value={"detail": "未找到。"}, response_only=True, status_codes=["404"]),
+    OpenApiExample(
+        "尚未生成",
+        value={"detail": "报表尚未生成完毕：请查看其状态。"},
+        response_only=True,
+        status_codes=["409"],
+    ),
 ]
 
 
@@ -186,6 +196,15 @@ class ReportRunDetailApi(KnownParametersOnly, generics.GenericAPIView):
         return Response(ReportRunOutput(services.report_run_get_visible(request.user, run_id)).data)
 
 
+NOT_READY = _("The report is not built yet: see its status.")
+NOT_READY_FAILED = _("The report's build failed: see its status, and retry it on the report centre.")
+
+
+class NotReady(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "not_ready"
+
+
 class _AlwaysJson(DefaultContentNegotiation):
     """The download answers a file, or an error as JSON, whatever the Accept header asks for."""
 
@@ -204,19 +223,21 @@ class ReportRunDownloadApi(KnownParametersOnly, generics.GenericAPIView):
         responses={
             (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The workbook."),
             401: UNAUTHORIZED,
-            404: OpenApiResponse(
+            404: NOT_FOUND,
+            409: OpenApiResponse(
                 ErrorOutput,
-                description="No such report, not yet done (or failed), or reports are not for your role.",
+                description="The report is not built yet (queued or running: see its status), or its build failed.",
             ),
             429: TOO_MANY,
         },
+        examples=DOWNLOAD_EXAMPLES,
         tags=["reports"],
     )
     def get(self, request, run_id: int):
         _reports_only(request)
         run = services.report_run_get_visible(request.user, run_id)
         if not run.downloadable:
-            raise Http404
+            raise NotReady(NOT_READY_FAILED if run.failed else NOT_READY)
         try:
             handle = run.file.open("rb")
         except FileNotFoundError:

@@ -189,7 +189,8 @@ def test_the_api_requests_a_month_once_reads_its_status_and_downloads(
     body = created.json()
     assert again.json()["id"] == body["id"] and body["kind"] == "monthly" and body["status"] == "queued"
     assert body["download_url"] is None
-    assert client.get(f"/api/reports/runs/{body['id']}/download/", **auth).status_code == 404
+    not_ready = client.get(f"/api/reports/runs/{body['id']}/download/", **auth)
+    assert not_ready.status_code == 409 and CJK.search(not_ready.json()["detail"])
     listed = client.get("/api/reports/runs/", **auth).json()
     assert [r["id"] for r in listed["results"]] == [body["id"]]
 

@@ -46,4 +46,10 @@ route("reports_runs:retry", get=logged_in(405), post=only(REPORTS, 302, 404), ob
 api("/api/reports/runs/", "get", only(REPORTS, 200, 404, anonymous=401))
 api("/api/reports/runs/", "post", only(REPORTS, 400, 404, anonymous=401))  # an empty body: nothing chosen
 api("/api/reports/runs/{run_id}/", "get", only(REPORTS, 200, 404, anonymous=401), obj=_run)
-api("/api/reports/runs/{run_id}/download/", "get", logged_in(_downloads, anonymous=401), obj=_run)
+# a run that exists but is not done (failed, queued) answers 409 in the API: not ready, see its status
+api(
+    "/api/reports/runs/{run_id}/download/",
+    "get",
+    logged_in(lambda who, s: (200 if s == OWN else 409) if who in REPORTS else 404, anonymous=401),
+    obj=_run,
+)
