@@ -81,8 +81,9 @@ def _with_none(choices, none_label) -> list:
     return [*choices, (NONE, none_label)]
 
 
-class IdOrNoneField(forms.CharField):
-    """An id of ``model`` or ``none``; an id that names nothing is an error (an unknown filter value)."""
+class IdOrNoneField(forms.Field):
+    """An id of ``model`` or ``none``; an id that names nothing is an error (an unknown filter value). Not a text
+    field: the list API refuses it given empty (feedback.api.StrictFilterForm), as its schema pattern says."""
 
     def __init__(self, *args, model=None, unknown=None, must_exist=True, **kwargs):
         self.model, self.unknown, self.must_exist = model, unknown, must_exist
@@ -101,7 +102,7 @@ class IdOrNoneField(forms.CharField):
         return int(value)
 
 
-class IdListField(forms.CharField):
+class IdListField(forms.Field):
     """Comma-separated ids (``3,7,12``): the drill-down of 其他 (every value but these)."""
 
     def clean(self, value):
