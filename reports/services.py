@@ -28,7 +28,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import users_with_role
-from config.db_router import read_replica
 from notifications.services import notify
 
 from .models import ReportRun, report_path
@@ -254,13 +253,12 @@ def report_build(run_id: int, *, now: dt.datetime | None = None) -> ReportRun | 
     try:
         with tempfile.TemporaryDirectory(prefix="report-") as folder:
             path = Path(folder) / "report.xlsx"
-            with read_replica():  # the figures may lag a little; the run's own row is written to the primary
-                workbook_build(
-                    run_period(run),
-                    path,
-                    product_line_id=run.product_line_id,
-                    progress=_Progress(run_id, attempt),
-                )
+            workbook_build(
+                run_period(run),
+                path,
+                product_line_id=run.product_line_id,
+                progress=_Progress(run_id, attempt),
+            )
             size = path.stat().st_size
             with path.open("rb") as handle:
                 saved_name = run.file.storage.save(report_path(run, path.name), File(handle))
