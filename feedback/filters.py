@@ -223,7 +223,8 @@ class FeedbackFilter(django_filters.FilterSet):
         label=_("Callback recorded to"), method="_later", widget=_date_widget()
     )
 
-    # Shown as removable chips above the list, not as inputs in the filter form (they come from the dashboard).
+    # Shown as removable chips above the list, not as inputs in the filter form (they come from the dashboard; a
+    # department or product line select would cost the page a query each).
     DRILL_ONLY = frozenset(
         {
             "fault_exclude",
@@ -240,6 +241,8 @@ class FeedbackFilter(django_filters.FilterSet):
             "callback_from",
             "callback_to",
             "fault",
+            "department",
+            "product_line",
         }
     )
     CLOCK_PARAMS = ("clock_kind", "clock_outcome", "clock_due_from", "clock_due_to", "clock_department")
@@ -383,8 +386,7 @@ def drill_filter_chips(filterset: FeedbackFilter) -> list[dict]:
         if not values:
             continue
         field = filterset.form.fields[name]
-        choices = dict(getattr(field, "choices", []) or [])
-        shown = "、".join(str(choices.get(v, v)) for v in values)
+        shown = "、".join(_chip_value(field, v) for v in values)
         rest = data.copy()
         rest.pop(name, None)
         rest.pop("page", None)
@@ -398,3 +400,19 @@ def drill_filter_chips(filterset: FeedbackFilter) -> list[dict]:
             }
         )
     return chips
+
+
+def _chip_value(field, value: str) -> str:
+    """A drill parameter's value as the reader knows it: a choice's label, a department's or fault's name."""
+    try:
+        if isinstance(field, forms.ModelChoiceField):
+            return str(field.clean(value))
+        if isinstance(field, IdOrNoneField):
+            cleaned = field.clean(value)
+            if cleaned == NONE:
+                return str(_("Unclassified"))
+            found = field.model.objects.filter(pk=cleaned).first()
+            return str(found) if found else value
+    except ValidationError:
+        return value
+    return str(dict(getattr(field, "choices", []) or []).get(value, value))
