@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("feedback.api_urls")),
     path("intake/", include("intake.api_urls")),
     path("reports/", include("reports.api_urls")),
+    path("", include("reports.api_urls_runs")),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("intake/", include("intake.urls")),
     path("calendar/", include("workcalendar.urls")),
+    path("reports/runs/", include("reports.urls_runs")),
     path("reports/", include("reports.urls")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -240,6 +240,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "intake-purge": {"task": "intake.tasks.purge", "schedule": crontab(hour=3, minute=45)},
     "intake-resume-imports": {"task": "intake.tasks.resume_imports", "schedule": 300},
+    # The monthly analysis report (issue 7): last month's, on the 1st at 01:00 (CELERY_TIMEZONE, Asia/Shanghai);
+    # and builds whose task was lost or whose worker died.
+    "reports-monthly": {
+        "task": "reports.tasks.build_monthly_report",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    "reports-resume": {"task": "reports.tasks.resume_reports", "schedule": 300},
     # beat and a worker show they are alive: /healthz (ops)
     "ops-heartbeat": {
         "task": "ops.tasks.heartbeat",
@@ -297,6 +304,12 @@ SPECTACULAR_SETTINGS = {
     ],
     # A PATCH body is the input serializer as it is (the version is required), not one with every field optional.
     "COMPONENT_SPLIT_PATCH": False,
+    # Report runs (issue 7) have a "status" and a "kind" of their own: the feedback keeps "StatusEnum".
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "feedback.models.Status",
+        "ReportRunStatusEnum": "reports.models.ReportRun.Status",
+        "ReportRunKindEnum": "reports.models.ReportRun.Kind",
+    },
 }
 
 # --- Content-Security-Policy (issue 11) --------------------------------------------------------------------------
