@@ -2,7 +2,6 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from rest_framework import serializers
 
 from .periods import PeriodForm, PeriodSerializer
@@ -16,9 +15,6 @@ class ReportRequestForm(PeriodForm):
         super().__init__(*args, **kwargs)
         self.fields["month"].widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
         self.fields["month"].help_text = _("A calendar month, e.g. 2026-11.")
-        # "From" / "To" alone are translated elsewhere as an e-mail's sender / recipient
-        self.fields["start"].label = pgettext_lazy("period", "Start date")
-        self.fields["end"].label = pgettext_lazy("period", "End date")
         for name, field in self.fields.items():
             css = (
                 "form-select form-select-sm"

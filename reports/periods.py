@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -174,8 +174,16 @@ class PeriodForm(forms.Form):
 
     month = forms.CharField(label=_("Month"), required=False, max_length=7)
     preset = forms.ChoiceField(label=_("Preset"), required=False, choices=[("", "—"), *PRESET_CHOICES])
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("period", "Start date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "End date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     product_line = forms.ModelChoiceField(
         label=_("Product line"),
         required=False,
