@@ -37,5 +37,9 @@ def test_seed_demo_creates_a_working_demo_and_is_idempotent(client):
     assert (User.objects.count(), Feedback.objects.count()) == counts
     for user in User.objects.all():
         assert client.login(username=user.username, password=DEMO_PASSWORD), user.username
-        assert client.get(reverse("home")).status_code == 200
+        # each lands on a working home page (management's is the dashboard, reached through a redirect)
+        home = client.get(reverse("home"), follow=True)
+        assert home.status_code == 200, user.username
+        if user.has_role(Role.MANAGEMENT) and len(user.roles) == 1:
+            assert home.redirect_chain[-1][0] == reverse("reports:dashboard")
         client.logout()
