@@ -7,8 +7,8 @@ from django.urls import reverse
 from accounts.roles import Role
 from corrective_actions import services
 from corrective_actions.selectors import capas_to_review, capas_to_verify
-from tests.corrective_actions.factories import Loop
 from tests.factories import FeedbackFactory, ProductModelFactory
+from tests.factories.capa import Loop
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.roles import Role
 from corrective_actions.models import Capa, Measure
 from corrective_actions.selectors import measure_rates, measure_rates_by_capa, measure_rates_by_department
-from tests.corrective_actions.factories import CapaFactory, MeasureFactory
 from tests.factories import UserFactory
+from tests.factories.capa import CapaFactory, MeasureFactory
 
 pytestmark = pytest.mark.django_db
 

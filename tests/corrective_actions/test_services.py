@@ -11,8 +11,8 @@ from corrective_actions import services
 from corrective_actions.models import CapaReview, CapaStatus, EffectVerification, Measure
 from feedback.models import Callback, Feedback, Status
 from sla.models import ClockKind, Outcome, SlaClock
-from tests.corrective_actions.factories import Loop, today
 from tests.factories import FeedbackFactory, UserFactory
+from tests.factories.capa import Loop, today
 
 pytestmark = pytest.mark.django_db
 

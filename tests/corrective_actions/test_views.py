@@ -13,8 +13,8 @@ from django.urls import reverse
 from accounts.roles import Role
 from corrective_actions import services as capa_services
 from corrective_actions.models import CapaAttachment, CapaStatus, Measure
-from tests.corrective_actions.factories import Loop, today
 from tests.factories import FeedbackFactory
+from tests.factories.capa import Loop, today
 from tests.files import exe_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from accounts.roles import Role
 from corrective_actions.models import CapaStatus
 from feedback.models import Assignment, CloseReason, Status
 from feedback.selectors_similar import similar_feedback, similar_to
-from tests.corrective_actions.factories import CapaFactory
 from tests.factories import AssignmentFactory, FaultPhenomenonFactory, FeedbackFactory, ProductModelFactory
+from tests.factories.capa import CapaFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -283,7 +283,7 @@ def test_an_assigned_feedback_is_linked_to_the_open_capa_form_in_one_click(
 def test_a_verified_feedback_is_assigned_to_the_capa_s_lead_department_and_linked(
     client, users, departments, model, leak
 ):
-    from tests.corrective_actions.factories import Loop
+    from tests.factories.capa import Loop
 
     qe, member = users[Role.QUALITY_ENGINEER], users[Role.DEPT_MEMBER]
     opened_for = FeedbackFactory(

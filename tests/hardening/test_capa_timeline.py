@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from corrective_actions.models import EffectVerification, Measure
-from tests.corrective_actions.factories import Loop
+from tests.factories.capa import Loop
 
 pytestmark = pytest.mark.django_db
 

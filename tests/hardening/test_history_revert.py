@@ -19,7 +19,6 @@ from catalog.models import FaultPhenomenon, ProductLine, ProductModel
 from corrective_actions.models import Capa, CapaStatus, Measure
 from feedback.models import Feedback, Status
 from sla.models import ClockKind, SlaSetting
-from tests.corrective_actions.factories import CapaFactory, MeasureFactory
 from tests.factories import (
     DepartmentFactory,
     FaultPhenomenonFactory,
@@ -28,6 +27,7 @@ from tests.factories import (
     ProductModelFactory,
     UserFactory,
 )
+from tests.factories.capa import CapaFactory, MeasureFactory
 from workcalendar.models import CalendarDay, CalendarYear
 
 pytestmark = pytest.mark.django_db

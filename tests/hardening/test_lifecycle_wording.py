@@ -13,7 +13,7 @@ from accounts.roles import Role
 from core.errors import DomainError
 from feedback.models import Verification
 from quality_loop import lifecycle
-from tests.corrective_actions.factories import Loop
+from tests.factories.capa import Loop
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from feedback.models import Attachment, Feedback
 from feedback.services import attachment_add
 from notifications.models import Notification
 from notifications.services import notify
-from tests.corrective_actions.factories import Loop
 from tests.factories import DepartmentFactory, FeedbackFactory, UserFactory
+from tests.factories.capa import Loop
 from tests.files import png_bytes
 
 ANONYMOUS = "anonymous"

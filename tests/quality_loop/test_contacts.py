@@ -11,7 +11,7 @@ from feedback.models import Callback, CallbackAttempt, CommunicationLog, Satisfa
 from notifications.models import Notification
 from quality_loop import contacts
 from sla.models import ClockKind, Outcome, SlaClock
-from tests.corrective_actions.factories import Loop
+from tests.factories.capa import Loop
 from workcalendar.calendar import is_working_day
 
 pytestmark = pytest.mark.django_db

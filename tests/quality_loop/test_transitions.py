@@ -12,8 +12,8 @@ from notifications.models import Level, Notification
 from quality_loop import lifecycle
 from sla import services as sla
 from sla.models import ClockKind, Outcome, SlaClock
-from tests.corrective_actions.factories import Loop
 from tests.factories import FaultPhenomenonFactory, FeedbackFactory, ProductLineFactory
+from tests.factories.capa import Loop
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from accounts.roles import Role
 from corrective_actions.models import Measure
 from feedback.models import Assignment, Callback, CallbackAttempt, Feedback, Status, Verification
 from quality_loop import contacts, lifecycle
-from tests.corrective_actions.factories import Loop
 from tests.factories import DepartmentFactory, FeedbackFactory, UserFactory
+from tests.factories.capa import Loop
 from tests.files import png_bytes
 
 pytestmark = pytest.mark.django_db

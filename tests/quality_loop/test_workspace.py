@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from feedback.models import Status, Verification
-from tests.corrective_actions.factories import Loop
 from tests.factories import FeedbackFactory
+from tests.factories.capa import Loop
 
 pytestmark = pytest.mark.django_db
 

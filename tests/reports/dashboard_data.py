@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from feedback.models import Channel, Status
-from tests.corrective_actions.factories import Loop
 from tests.factories import (
     AssignmentFactory,
     FaultPhenomenonFactory,
@@ -17,6 +16,7 @@ from tests.factories import (
     ProductLineFactory,
     ProductModelFactory,
 )
+from tests.factories.capa import Loop
 
 
 def recently(minutes: int) -> dt.datetime:

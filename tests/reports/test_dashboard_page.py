@@ -20,8 +20,8 @@ from accounts.roles import Role
 from feedback.models import Channel
 from reports import selectors
 from reports.periods import Period
-from tests.corrective_actions.factories import Loop
 from tests.factories import PASSWORD, AssignmentFactory, FaultPhenomenonFactory, FeedbackFactory
+from tests.factories.capa import Loop
 from tests.reports.dashboard_data import build_recent, recently
 
 pytestmark = pytest.mark.django_db

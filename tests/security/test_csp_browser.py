@@ -6,8 +6,8 @@ depend on (the language switch, the htmx bell, the admin's role selector, Swagge
 import pytest
 
 from accounts.roles import Role
-from tests.corrective_actions.factories import Loop
 from tests.factories import PASSWORD
+from tests.factories.capa import Loop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

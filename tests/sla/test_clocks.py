@@ -17,7 +17,7 @@ from sla.services import (
     measure_clocks_replan,
 )
 from tests.factories import FeedbackFactory, UserFactory
-from tests.sla.factories import MeasureFactory
+from tests.factories.sla import MeasureFactory
 from workcalendar.calendar import CHINA
 
 pytestmark = pytest.mark.django_db

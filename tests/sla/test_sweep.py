@@ -12,7 +12,7 @@ from notifications.models import Level, Notification
 from sla.models import ClockKind, SlaClock
 from sla.services import clock_start, clock_stop, clocks_pause, clocks_sweep
 from tests.factories import AssignmentFactory, DepartmentFactory, FeedbackFactory, UserFactory
-from tests.sla.factories import MeasureFactory
+from tests.factories.sla import MeasureFactory
 from workcalendar.calendar import CHINA
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Factories for deadlines tests (the shared domain factories are in tests/factories.py)."""
+"""Factories for deadlines tests: CAPA forms and measures built bare (the shared domain factories are in tests/factories/__init__.py)."""
 
 import datetime as dt
 

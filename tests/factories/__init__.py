@@ -1,4 +1,4 @@
-"""Factories for the shared domain objects. Area-specific factories live beside their tests."""
+"""Factories for the shared domain objects; by area: tests/factories/capa.py (CAPA forms, measures, the Loop), tests/factories/sla.py."""
 
 import datetime as dt
 
