@@ -8,7 +8,7 @@ drafts, assignments, every clock, callbacks, CAPA forms with two measures and ef
 about 30,000 CAPA forms at 100k (the same share at any scale) in every status, plus verifications, open callbacks,
 a department member owning measures and a few thousand notifications.
 
-Then the CAPA list with PostgreSQL's JIT on and off (``SET jit``), with those CAPA forms and with none (the CAPA
+Then the CAPA list with PostgreSQL's JIT on and off (the connection option ``-c jit=…``), with those CAPA forms and with none (the CAPA
 tables emptied at the end): the figures behind the ``PG_JIT`` setting in config/settings/base.py."""
 
 import os
@@ -141,8 +141,17 @@ def _page(client: Client, url: str, *, must_contain: str = ""):
 
 
 def _jit(value: str) -> None:
+    """Reconnect with ``jit`` on or off (a connection option, so that it holds when the test client's requests
+    reopen the connection past CONN_MAX_AGE; a ``SET`` would be lost then)."""
+    options = connection.settings_dict.setdefault("OPTIONS", {})
+    options["options"] = f"-c jit={value}"
+    connection.close()
+
+
+def _jit_is(value: str) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(f"SET jit = {value}")
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == value
 
 
 @override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
@@ -180,11 +189,13 @@ def run() -> list[Result]:
     assert Notification.objects.filter(recipient=data["users"]["quality engineer"]).count() == 3000
 
     # JIT: the CAPA list with it on and off, with the CAPA forms and then with none
+    default_options = connection.settings_dict.get("OPTIONS", {}).get("options")
     for jit in ("on", "off"):
         _jit(jit)
         results.append(
             measure(f"CAPA list, JIT {jit}", _page(qe, "/capa/"), size=size, repeat=REPEAT, memory=False)
         )
+        _jit_is(jit)
     _capa_tables_delete("true")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE corrective_actions_capa")
@@ -202,5 +213,9 @@ def run() -> list[Result]:
                 memory=False,
             )
         )
-    _jit("default")
+        _jit_is(jit)
+    connection.settings_dict["OPTIONS"].pop("options")
+    if default_options:
+        connection.settings_dict["OPTIONS"]["options"] = default_options
+    connection.close()
     return results
