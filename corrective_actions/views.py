@@ -31,11 +31,10 @@ from .forms import (
 from .models import CapaStatus, Measure
 from .selectors import (
     capa_get_visible,
-    capa_list,
+    capa_list_page,
     capa_measures,
     capa_rates,
     capa_visible_to,
-    measure_rates_by_capa,
     measure_rates_by_department,
 )
 from .timeline import capa_timeline
@@ -51,9 +50,8 @@ def capa_list_view(request: HttpRequest) -> HttpResponse:
     status = status if status in CapaStatus.values else ""
     department_id = request.GET.get("department")
     department_id = int(department_id) if department_id and department_id.isdigit() else None
-    capas = measure_rates_by_capa(capa_list(request.user, status=status, department_id=department_id))
     context = {
-        "capas": capas.order_by("-created_at", "-id")[:200],
+        "capas": capa_list_page(request.user, status=status, department_id=department_id, limit=200),
         "statuses": CapaStatus.choices,
         "status": status,
         "departments": Department.objects.filter(is_active=True),

@@ -185,6 +185,8 @@ class Feedback(models.Model):
             models.Index(fields=["registered_at"], name="feedback_registered_at"),
             # ... and the 12-month trend: feedback time and status only, read from the index alone
             models.Index(fields=["feedback_time", "status"], name="feedback_time_status"),
+            # the homes (issue 10): "level Ⅲ open" per status, oldest first, without reading every open feedback
+            models.Index(fields=["severity", "status", "feedback_time"], name="feedback_severity_status"),
         ]
 
     def __str__(self) -> str:

@@ -157,6 +157,8 @@ class Callback(models.Model):
             models.Index(fields=["satisfaction", "closed_at"], name="callback_satisfaction"),
             # the management figures (reports.selectors): callbacks recorded in a period
             models.Index(fields=["closed_at", "state", "satisfaction", "feedback"], name="callback_closed"),
+            # the customer service homes (issue 10): callbacks still to make, a few among every closed feedback's
+            models.Index(fields=["feedback"], condition=models.Q(state="open"), name="callback_open"),
         ]
 
     def __str__(self) -> str:

@@ -17,10 +17,11 @@ deadlines of all the feedback shown), whatever the number of rows; each list sho
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -63,8 +64,14 @@ class Section:
     more_url: str = ""
 
 
-def _feedback_section(key, title, qs: QuerySet[Feedback], *, more_status: str = "") -> Section:
-    qs = qs.order_by("feedback_time", "id")
+def _feedback_section(
+    key, title, qs: QuerySet[Feedback], *, more_status: str = "", few: bool = False
+) -> Section:
+    """``few``: the rows are a few among many and are found from another table (open callbacks): sort them rather
+    than walk the feedback-time index until 31 are found. The planner takes them as spread evenly over time, but
+    they are the newest, so that walk read the whole table (114 ms at 100,000 feedbacks; issue 10). The order is
+    the same (feedback time, then id)."""
+    qs = qs.order_by(F("feedback_time") + Value(dt.timedelta(0)) if few else "feedback_time", "id")
     rows = list(qs[: LIMIT + 1])
     more = f"{reverse('feedback:list')}?status={more_status}" if more_status else ""
     return Section(key, title, "feedback", rows[:LIMIT], total=len(rows), more_url=more)
@@ -132,6 +139,7 @@ def _customer_service(user, visible: QuerySet[Feedback], *, team: bool) -> list[
             "callbacks",
             _("Satisfaction callbacks to make (%(who)s)") % {"who": who},
             scope.filter(callback__state="open"),
+            few=True,
         ),
     ]
     if team:

@@ -1,14 +1,17 @@
 """The home page: what waits for each role, with deadline badges, in a constant number of queries."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.roles import Role
-from feedback.models import Status, Verification
+from feedback.models import Callback, Status, Verification
 from tests.factories import FeedbackFactory
 from tests.factories.capa import Loop
 
@@ -141,3 +144,21 @@ def test_the_workspace_costs_the_same_number_of_queries_for_more_feedback(world,
         client.get(reverse("home"))
 
     assert len(after) == len(before)
+
+
+def test_the_callbacks_to_make_are_listed_oldest_feedback_first(world, users, as_user):
+    """The section sorts the open callbacks' feedback (issue 10: not through the feedback-time index); the order is
+    still feedback time, then id."""
+    now = timezone.now()
+    agent = users[Role.CS_AGENT]
+    made = [
+        FeedbackFactory(registered_by=agent, cs_owner=agent, feedback_time=now - dt.timedelta(days=days))
+        for days in (3, 9, 1, 9)
+    ]
+    for feedback in made:
+        Callback.objects.create(feedback=feedback, state=Callback.State.OPEN)
+    expected = [f.number for f in sorted(made, key=lambda f: (f.feedback_time, f.pk))]
+
+    html = section(as_user(users[Role.CS_SUPERVISOR]).get(reverse("home")).content, "callbacks")
+
+    assert sorted(expected, key=html.index) == expected
