@@ -26,7 +26,7 @@ def test_an_agent_previews_and_imports_a_dealer_workbook(page, live_server, logi
             row(
                 customer_name="王先生",
                 contact_phone="13812345678",
-                feedback_time=timezone.localtime().strftime("%Y-%m-%d 09:00"),
+                feedback_time=(timezone.localtime() - dt.timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"),
             ),
             row(customer_name="李女士", contact_phone="13912345678"),
             row(customer_name="赵先生", contact_phone="1381234"),  # row 4: a bad phone
