@@ -87,7 +87,22 @@ class Capa(models.Model):
             ("review_capa", _("Can accept or return a CAPA form")),
             ("verify_effect", _("Can record effect verification")),
         ]
-        indexes = [models.Index(fields=["lead_department", "status"], name="capa_dept_status")]
+        indexes = [
+            models.Index(fields=["lead_department", "status"], name="capa_dept_status"),
+            # the management figures (reports.selectors): forms submitted / verified effective in a period
+            models.Index(
+                fields=["submitted_at"],
+                include=["lead_department", "opened_for"],
+                condition=models.Q(submitted_at__isnull=False),
+                name="capa_submitted_report",
+            ),
+            models.Index(
+                fields=["verified_effective_at"],
+                include=["status", "lead_department", "opened_for"],
+                condition=models.Q(verified_effective_at__isnull=False),
+                name="capa_effective_report",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

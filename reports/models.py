@@ -114,3 +114,66 @@ class ReportRun(models.Model):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+class Fact(models.Model):
+    """One thing a feedback counts for in the management figures (reports/tallies.py): kept by triggers on
+    PostgreSQL beside the tallies, so that what a feedback counted for can be taken back exactly when it changes.
+
+    ``bucket`` says what is counted (``tallies.Bucket``); ``department_id`` the scope (0: everyone's figures, else
+    a department the feedback is assigned to); ``day`` the local day that places it in a period; ``model_id`` the
+    product model (0: none); ``key`` / ``key2`` the value counted (a category, "kind:outcome" with the clock's
+    department, an agent …)."""
+
+    feedback_id = models.BigIntegerField(db_index=True)
+    bucket = models.CharField(max_length=12)
+    department_id = models.BigIntegerField()
+    day = models.DateField()
+    model_id = models.BigIntegerField()
+    key = models.CharField(max_length=48)
+    key2 = models.BigIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.feedback_id} {self.bucket} {self.day} {self.key}"
+
+
+class Tally(models.Model):
+    """Counts of facts by (bucket, scope, day, model, key, key2), append-only: a change adds rows of +n / −n
+    (writers never wait on each other), and ``tallies.compact`` merges them. A figure is the SUM over a range of
+    days, read from one covering index."""
+
+    bucket = models.CharField(max_length=12)
+    department_id = models.BigIntegerField()
+    day = models.DateField()
+    model_id = models.BigIntegerField()
+    key = models.CharField(max_length=48)
+    key2 = models.BigIntegerField()
+    n = models.IntegerField()
+
+    class Meta:
+        default_permissions = ()
+        indexes = [
+            models.Index(
+                fields=["bucket", "department_id", "day", "model_id", "key", "key2"],
+                include=["n"],
+                name="reports_tally_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.day} {self.key}: {self.n}"
+
+
+class TallyMark(models.Model):
+    """One row: the highest tally id already compacted (tallies.compact merges only the keys written since)."""
+
+    compacted_through = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.compacted_through)

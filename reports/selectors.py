@@ -45,6 +45,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -53,9 +54,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Department
+from accounts.models import Department, User
 from accounts.roles import Role
-from catalog.models import ProductModel
+from catalog.models import FaultPhenomenon, ProductModel
 from corrective_actions.models import Capa, CapaStatus, EffectVerification, Measure, RootCauseCategory
 from feedback.filters import (
     NONE,
@@ -70,7 +71,10 @@ from feedback.models import Assignment, Callback, Category, Channel, Feedback, S
 from sla.models import ClockKind, Outcome, SlaClock
 from workcalendar.calendar import CHINA, get_calendar
 
+from . import tallies
+from .models import Tally
 from .periods import Period
+from .tallies import Bucket
 
 UNCLASSIFIED = NONE  # the key of 未分类 / 未分级 items (and the drill value that lists them)
 OTHERS = "other"  # the key of 其他 in the TOP 5 lists
@@ -229,6 +233,39 @@ def _clocks(scope: Scope) -> QuerySet:
     )
 
 
+def _tally(bucket: str, period: Period, scope: Scope) -> QuerySet:
+    """The tally rows of ``bucket`` in the period and scope (reports/tallies.py; PostgreSQL)."""
+    models = _line_models(scope) if scope.product_line_id is not None else None
+    return tallies.rows(bucket, period.start, period.end, scope.department_id, models)
+
+
+def _overdue(scope: Scope, period: Period, now: dt.datetime) -> QuerySet:
+    """Running clocks with their deadline in the period and past it now: read directly (not tallied), through
+    the running clocks' partial index."""
+    return _clocks(scope).filter(_in("due_at", period)).filter(clock_outcome_q(ClockOutcome.OVERDUE, now))
+
+
+def _tallied_clock_counts(period: Period, scope: Scope, now: dt.datetime, kinds, by_department=False) -> dict:
+    """{(department or None, kind): {"met", "missed", "overdue"}}: met / missed from the tallies, overdue now
+    from the running clocks."""
+    keys = [f"{kind}:{outcome}" for kind in kinds for outcome in (Outcome.MET, Outcome.MISSED)]
+    group = ["key", "key2"] if by_department else ["key"]
+    out: dict = {}
+    for row in _tally(Bucket.CLOCK, period, scope).filter(key__in=keys).values(*group).annotate(n=Sum("n")):
+        kind, outcome = row["key"].split(":")
+        cell = out.setdefault((row.get("key2"), kind), {"met": 0, "missed": 0, "overdue": 0})
+        cell[outcome] += row["n"]
+    overdue = _overdue(scope, period, now).filter(kind__in=kinds)
+    if by_department:
+        overdue = overdue.annotate(department_id=_lead_department_of_clock()).values("department_id", "kind")
+    else:
+        overdue = overdue.values("kind")
+    for row in overdue.annotate(n=Count("pk")):
+        cell = out.setdefault((row.get("department_id"), row["kind"]), {"met": 0, "missed": 0, "overdue": 0})
+        cell["overdue"] += row["n"]
+    return out
+
+
 def _month_starts(period: Period, n: int = 12) -> list[dt.date]:
     first = period.months_back(n).start
     months, day = [], first
@@ -259,13 +296,18 @@ def _items(counts: dict, choices: list[tuple[str, str]], total: int, drill_of) -
 def volume_per_day(period: Period, scope: Scope) -> dict:
     """Feedback in the period per local day, every day of the period (zeros included).
     ``{"total": int, "drill": dict, "days": [{"date": "YYYY-MM-DD", "count": int, "drill": dict}]}``"""
-    rows = (
-        _feedbacks(period, scope)
-        .annotate(day=TruncDate("feedback_time", tzinfo=CHINA))
-        .values("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
+    if tallies.enabled():
+        rows = (
+            _tally(Bucket.CATEGORY, period, scope).values("day").annotate(n=Sum("n")).values_list("day", "n")
+        )
+    else:
+        rows = (
+            _feedbacks(period, scope)
+            .annotate(day=TruncDate("feedback_time", tzinfo=CHINA))
+            .values("day")
+            .annotate(n=Count("pk"))
+            .values_list("day", "n")
+        )
     counts = dict(rows)
     days = []
     day = period.start
@@ -286,13 +328,22 @@ def volume_trend_12m(period: Period, scope: Scope) -> dict:
     """Feedback per calendar month, the 12 months ending with the month of ``period.end``.
     ``{"months": [{"month": "YYYY-MM", "label": str, "count": int, "drill": dict}]}``"""
     span = period.months_back(12)
-    rows = (
-        _feedbacks(span, scope)
-        .annotate(month=TruncMonth("feedback_time", tzinfo=CHINA))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .values_list("month", "n")
-    )
+    if tallies.enabled():
+        rows = (
+            _tally(Bucket.CATEGORY, span, scope)
+            .annotate(month=TruncMonth("day"))
+            .values("month")
+            .annotate(n=Sum("n"))
+            .values_list("month", "n")
+        )
+    else:
+        rows = (
+            _feedbacks(span, scope)
+            .annotate(month=TruncMonth("feedback_time", tzinfo=CHINA))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .values_list("month", "n")
+        )
     counts = {_month_key(month): n for month, n in rows}
     months = []
     for first in _month_starts(period):
@@ -312,12 +363,18 @@ def _mix(period: Period, scope: Scope, field: str, choices, none_label, *, alway
     """Counts of ``field``'s values among the feedback in the period, in one aggregate (Count(filter=…) per value
     plus the empty value)."""
     keys = [key for key, _label in choices]
-    aggregates = {f"c_{key}": Count("pk", filter=Q(**{field: key})) for key in keys}
-    aggregates["c_" + NONE] = Count("pk", filter=Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
-    aggregates["total"] = Count("pk")
-    row = _feedbacks(period, scope).aggregate(**aggregates)
-    total = row.pop("total")
-    counts = {key[2:]: n for key, n in row.items()}
+    if tallies.enabled():
+        counts = dict.fromkeys([*keys, NONE], 0)
+        for key, n in _tally(field, period, scope).values("key").annotate(n=Sum("n")).values_list("key", "n"):
+            counts[key or NONE] = counts.get(key or NONE, 0) + n
+        total = sum(counts.values())
+    else:
+        aggregates = {f"c_{key}": Count("pk", filter=Q(**{field: key})) for key in keys}
+        aggregates["c_" + NONE] = Count("pk", filter=Q(**{field: ""}) | Q(**{f"{field}__isnull": True}))
+        aggregates["total"] = Count("pk")
+        row = _feedbacks(period, scope).aggregate(**aggregates)
+        total = row.pop("total")
+        counts = {key[2:]: n for key, n in row.items()}
     shown = list(choices)
     if always_none or counts[NONE]:
         shown.append((NONE, none_label))
@@ -367,14 +424,17 @@ def _pareto(
     exclude_param: str,
 ) -> dict:
     """TOP 5 of ``field`` (a foreign key) with a running total from a window function; the empty value last."""
-    unnamed_last = Case(When(**{f"{field}__isnull": True}, then=Value(1)), default=Value(0))
-    tail = [*[F(name).asc() for name in order], F(f"{field}_id").asc()]
-    rows = list(
-        _feedbacks(period, scope)
-        .values(f"{field}_id", *order)
-        .annotate(n=Count("pk"), cumulative=_RunningCount(unnamed_last.asc(), Count("pk").desc(), *tail))
-        .order_by(unnamed_last.asc(), F("n").desc(), *tail)
-    )
+    if tallies.enabled():
+        rows = _pareto_tallied(period, scope, field, order)
+    else:
+        unnamed_last = Case(When(**{f"{field}__isnull": True}, then=Value(1)), default=Value(0))
+        tail = [*[F(name).asc() for name in order], F(f"{field}_id").asc()]
+        rows = list(
+            _feedbacks(period, scope)
+            .values(f"{field}_id", *order)
+            .annotate(n=Count("pk"), cumulative=_RunningCount(unnamed_last.asc(), Count("pk").desc(), *tail))
+            .order_by(unnamed_last.asc(), F("n").desc(), *tail)
+        )
     total = sum(row["n"] for row in rows)
     named = [row for row in rows if row[f"{field}_id"] is not None]
     unnamed = sum(row["n"] for row in rows if row[f"{field}_id"] is None)
@@ -417,6 +477,39 @@ def _pareto(
     return {"total": total, "items": items}
 
 
+def _pareto_tallied(period: Period, scope: Scope, field: str, order: list[str]) -> list[dict]:
+    """The rows _pareto reads, from the tallies: counts per fault phenomenon (its bucket) or per product model
+    (the volume bucket), the names of those few, ordered as the direct query orders them, with the running total."""
+    if field == "fault_phenomenon":
+        counted = _tally(Bucket.FAULT, period, scope).values_list("key").annotate(n=Sum("n"))
+        counts = {int(key) if key else None: n for key, n in counted}
+        names = FaultPhenomenon.objects.filter(pk__in=[k for k in counts if k]).values("pk", "name")
+        named = {row["pk"]: {"fault_phenomenon__name": row["name"]} for row in names}
+    else:
+        counted = _tally(Bucket.CATEGORY, period, scope).values_list("model_id").annotate(n=Sum("n"))
+        counts = {key or None: n for key, n in counted}
+        names = ProductModel.objects.filter(pk__in=[k for k in counts if k]).values("pk", "name", "code")
+        named = {
+            row["pk"]: {"product_model__name": row["name"], "product_model__code": row["code"]}
+            for row in names
+        }
+    empty = dict.fromkeys(order)
+    rows = [{f"{field}_id": key, **named.get(key, empty), "n": n} for key, n in counts.items() if n]
+    rows.sort(
+        key=lambda row: (
+            row[f"{field}_id"] is None,
+            -row["n"],
+            *[row[o] or "" for o in order],
+            row[f"{field}_id"] or 0,
+        )
+    )
+    running = 0
+    for row in rows:
+        running += row["n"]
+        row["cumulative"] = running
+    return rows
+
+
 def top_faults(period: Period, scope: Scope) -> dict:
     """Pareto of fault phenomena: the TOP 5 by count (ties by name), then 其他 (key ``other``, the remaining
     phenomena, only when some), then 未分类 (key ``none``, no phenomenon yet, only when some). Shares and the
@@ -450,10 +543,18 @@ def sla_compliance(period: Period, scope: Scope) -> dict:
     """Per clock kind (all seven, in ClockKind order): clocks whose deadline falls in the period.
     ``{"clocks": [ClockFigure], "overall": ClockFigure without kind, with drill None}``"""
     now = timezone.now()
-    aggregates = {}
-    for kind in ClockKind.values:
-        aggregates |= _clock_counts(f"{kind}__", now, Q(kind=kind))
-    row = _clocks(scope).filter(_in("due_at", period)).aggregate(**aggregates)
+    if tallies.enabled():
+        cells = _tallied_clock_counts(period, scope, now, ClockKind.values)
+        row = {
+            f"{kind}__{name}": cells.get((None, kind), {}).get(name, 0)
+            for kind in ClockKind.values
+            for name in ("met", "missed", "overdue")
+        }
+    else:
+        aggregates = {}
+        for kind in ClockKind.values:
+            aggregates |= _clock_counts(f"{kind}__", now, Q(kind=kind))
+        row = _clocks(scope).filter(_in("due_at", period)).aggregate(**aggregates)
     base = _drill(scope, _clock_dates(period))
     clocks = []
     for kind, label in ClockKind.choices:
@@ -580,14 +681,17 @@ def department_efficiency(period: Period, scope: Scope) -> dict:
     if scope.department_id is not None:
         departments = Department.objects.filter(pk=scope.department_id)
     departments = list(departments.values("id", "name"))
-    clock_rows = (
-        _clocks(scope)
-        .filter(_in("due_at", period), kind__in=DEPARTMENT_CLOCKS)
-        .annotate(department_id=_lead_department_of_clock())
-        .values("department_id", "kind")
-        .annotate(**_clock_counts(now=now))
-    )
-    clocks = {(row["department_id"], row["kind"]): row for row in clock_rows}
+    if tallies.enabled():
+        clocks = _tallied_clock_counts(period, scope, now, DEPARTMENT_CLOCKS, by_department=True)
+    else:
+        clock_rows = (
+            _clocks(scope)
+            .filter(_in("due_at", period), kind__in=DEPARTMENT_CLOCKS)
+            .annotate(department_id=_lead_department_of_clock())
+            .values("department_id", "kind")
+            .annotate(**_clock_counts(now=now))
+        )
+        clocks = {(row["department_id"], row["kind"]): row for row in clock_rows}
     capa = _capa_working_days(scope, period)
     measure_rows = (
         _measures(scope)
@@ -596,13 +700,28 @@ def department_efficiency(period: Period, scope: Scope) -> dict:
         .annotate(**_measure_counts("", Q(), today))
     )
     measures = {row["department_id"]: row for row in measure_rows}
-    feedback_counts = dict(
-        _feedbacks(period, scope)
-        .filter(assignments__isnull=False)
-        .values("assignments__department_id")
-        .annotate(n=Count("pk"))
-        .values_list("assignments__department_id", "n")
-    )
+    if tallies.enabled():
+        # a department's feedback = its own scope's volume (feedback assigned to it, in the line's models)
+        models = _line_models(scope) if scope.product_line_id is not None else None
+        tallied = Tally.objects.filter(
+            bucket=Bucket.CATEGORY,
+            department_id__in=[d["id"] for d in departments],
+            day__gte=period.start,
+            day__lte=period.end,
+        )
+        if models is not None:
+            tallied = tallied.filter(model_id__in=models)
+        feedback_counts = dict(
+            tallied.order_by().values("department_id").annotate(n=Sum("n")).values_list("department_id", "n")
+        )
+    else:
+        feedback_counts = dict(
+            _feedbacks(period, scope)
+            .filter(assignments__isnull=False)
+            .values("assignments__department_id")
+            .annotate(n=Count("pk"))
+            .values_list("assignments__department_id", "n")
+        )
     empty_clock = {"met": 0, "missed": 0, "overdue": 0}
     empty_measures = {"total": 0, "completed": 0, "due": 0, "delayed": 0}
     out = []
@@ -671,7 +790,13 @@ def satisfaction(period: Period, scope: Scope) -> dict:
     """Callbacks recorded (closed) in the period: 满意 / 基本满意 / 不满意 / unreachable.
     ``{"total": int, "reached": int, "rate": float | None, "drill": dict, "items": [Item keys satisfied, basic,
     unsatisfied, unreachable]}`` — rate = (satisfied + basic) / reached; shares over all recorded callbacks."""
-    row = _callbacks(scope).filter(_in("closed_at", period)).aggregate(**_satisfaction_counts("", Q()))
+    if tallies.enabled():
+        row = dict.fromkeys([key for key, _label in SATISFACTION_KEYS], 0)
+        row |= dict(
+            _tally(Bucket.CALLBACK, period, scope).values("key").annotate(n=Sum("n")).values_list("key", "n")
+        )
+    else:
+        row = _callbacks(scope).filter(_in("closed_at", period)).aggregate(**_satisfaction_counts("", Q()))
     figure = _satisfaction_figure(row)
     items = _items(
         figure["counts"],
@@ -693,15 +818,26 @@ def satisfaction_trend_12m(period: Period, scope: Scope) -> dict:
     ``{"months": [{"month": "YYYY-MM", "label": str, "satisfied": int, "basic": int, "unsatisfied": int,
     "unreachable": int, "total": int, "reached": int, "rate": float | None, "drill": dict}]}``"""
     span = period.months_back(12)
-    rows = (
-        _callbacks(scope)
-        .filter(_in("closed_at", span))
-        .annotate(month=TruncMonth("closed_at", tzinfo=CHINA))
-        .values("month")
-        .annotate(**_satisfaction_counts("", Q()))
-    )
-    by_month = {_month_key(row["month"]): row for row in rows}
     empty = {key: 0 for key, _label in SATISFACTION_KEYS}
+    if tallies.enabled():
+        by_month: dict = {}
+        tallied = (
+            _tally(Bucket.CALLBACK, span, scope)
+            .annotate(month=TruncMonth("day"))
+            .values_list("month", "key")
+            .annotate(n=Sum("n"))
+        )
+        for month, key, n in tallied:
+            by_month.setdefault(_month_key(month), dict(empty))[key] = n
+    else:
+        rows = (
+            _callbacks(scope)
+            .filter(_in("closed_at", span))
+            .annotate(month=TruncMonth("closed_at", tzinfo=CHINA))
+            .values("month")
+            .annotate(**_satisfaction_counts("", Q()))
+        )
+        by_month = {_month_key(row["month"]): row for row in rows}
     months = []
     for first in _month_starts(period):
         month = Period.month(first.year, first.month)
@@ -778,18 +914,54 @@ def _registered_drill(period: Period, scope: Scope, **params) -> dict:
     )
 
 
+def _registration_tallied(period: Period, scope: Scope) -> list[dict]:
+    """The per-agent rows of registration_timeliness from the tallies, with the agents' names, in its order."""
+    per_agent: dict = {}
+    tallied = _tally(Bucket.REGISTERED, period, scope).values_list("key2", "key").annotate(n=Sum("n"))
+    for agent, key, n in tallied:
+        row = per_agent.setdefault(agent or None, {"total": 0, "on_time": 0})
+        row["total"] += n
+        if key == "on_time":
+            row["on_time"] += n
+    names = {
+        user["pk"]: user
+        for user in User.objects.filter(pk__in=[a for a in per_agent if a]).values("pk", "name", "username")
+    }
+    rows = [
+        {
+            "registered_by_id": agent,
+            "registered_by__name": names.get(agent, {}).get("name"),
+            "registered_by__username": names.get(agent, {}).get("username"),
+            **counts,
+        }
+        for agent, counts in per_agent.items()
+        if counts["total"]
+    ]
+    rows.sort(
+        key=lambda r: (
+            r["registered_by__name"] or "",
+            r["registered_by__username"] or "",
+            r["registered_by_id"] or 0,
+        )
+    )
+    return rows
+
+
 def registration_timeliness(period: Period, scope: Scope) -> dict:
     """Registrations completed in the period, on or before their registration deadline; team and per agent
     (who registered it). ``{"team": T, "agents": [T + {"user_id": int, "name": str}]}`` with
     ``T = {"total": int, "on_time": int, "late": int, "rate": float | None,
     "drill": {"total": dict, "on_time": dict, "late": dict}}``"""
-    rows = list(
-        _feedbacks(None, scope)
-        .filter(_in("registered_at", period))
-        .values("registered_by_id", "registered_by__name", "registered_by__username")
-        .annotate(**_registration_counts("", Q()))
-        .order_by("registered_by__name", "registered_by__username", "registered_by_id")
-    )
+    if tallies.enabled():
+        rows = _registration_tallied(period, scope)
+    else:
+        rows = list(
+            _feedbacks(None, scope)
+            .filter(_in("registered_at", period))
+            .values("registered_by_id", "registered_by__name", "registered_by__username")
+            .annotate(**_registration_counts("", Q()))
+            .order_by("registered_by__name", "registered_by__username", "registered_by_id")
+        )
     team_row = {"total": sum(r["total"] for r in rows), "on_time": sum(r["on_time"] for r in rows)}
     agents = [
         {
@@ -869,6 +1041,32 @@ def _change(value, previous) -> str | None:
     return "up" if value > previous else "down" if value < previous else "same"
 
 
+def _summary_tallied(periods: dict, both: Period, scope: Scope, now: dt.datetime) -> tuple[dict, dict, dict]:
+    """summary's feedback, clock and callback sums for both periods from the tallies (three queries) and the
+    running clocks overdue now (one), keyed as the direct aggregates."""
+    models = _line_models(scope) if scope.product_line_id is not None else None
+    buckets = [Bucket.CATEGORY, Bucket.SEVERITY, Bucket.REGISTERED, Bucket.CLOCK, Bucket.CALLBACK]
+    tallied = tallies.rows(buckets, both.start, both.end, scope.department_id, models)
+    sums: dict = {}
+    overdue: dict = {}
+    for prefix, p in periods.items():
+        days = Q(day__gte=p.start, day__lte=p.end)
+        sums[f"{prefix}feedback"] = tallies.total(days & Q(bucket=Bucket.CATEGORY))
+        sums[f"{prefix}urgent"] = tallies.total(days & Q(bucket=Bucket.SEVERITY, key=Severity.URGENT))
+        sums[f"{prefix}reg_total"] = tallies.total(days & Q(bucket=Bucket.REGISTERED))
+        sums[f"{prefix}reg_on_time"] = tallies.total(days & Q(bucket=Bucket.REGISTERED, key="on_time"))
+        for outcome in (Outcome.MET, Outcome.MISSED):
+            sums[f"{prefix}{outcome}"] = tallies.total(
+                days & Q(bucket=Bucket.CLOCK, key__endswith=f":{outcome}")
+            )
+        for key, _label in SATISFACTION_KEYS:
+            sums[f"{prefix}{key}"] = tallies.total(days & Q(bucket=Bucket.CALLBACK, key=key))
+        overdue[f"{prefix}overdue"] = Count("pk", filter=_in("due_at", p))
+    row = tallied.aggregate(**sums)
+    row |= _overdue(scope, both, now).aggregate(**overdue)
+    return row, row, row
+
+
 def summary(period: Period, scope: Scope) -> dict:
     """Totals and key rates for the period and the previous one (Period.previous()).
     ``{"period": {...}, "previous_period": {...}, "metrics": [{"key": str, "label": str, "kind": "count"|"rate",
@@ -896,13 +1094,16 @@ def summary(period: Period, scope: Scope) -> dict:
         callback_aggregates |= _satisfaction_counts(prefix, _in("closed_at", p))
         capa_aggregates |= _capa_effective_counts(prefix, _in("verified_effective_at", p))
         measure_aggregates |= _measure_counts(prefix, _planned_in(p), today)
-    f = (
-        _feedbacks(None, scope)
-        .filter(_in("feedback_time", both) | _in("registered_at", both))
-        .aggregate(**feedback_aggregates)
-    )
-    c = _clocks(scope).filter(_in("due_at", both)).aggregate(**clock_aggregates)
-    s = _callbacks(scope).filter(_in("closed_at", both)).aggregate(**callback_aggregates)
+    if tallies.enabled():
+        f, c, s = _summary_tallied(periods, both, scope, now)
+    else:
+        f = (
+            _feedbacks(None, scope)
+            .filter(_in("feedback_time", both) | _in("registered_at", both))
+            .aggregate(**feedback_aggregates)
+        )
+        c = _clocks(scope).filter(_in("due_at", both)).aggregate(**clock_aggregates)
+        s = _callbacks(scope).filter(_in("closed_at", both)).aggregate(**callback_aggregates)
     k = _capas(scope).filter(_in("verified_effective_at", both)).aggregate(**capa_aggregates)
     m = _measures(scope).filter(_planned_in(both)).aggregate(**measure_aggregates)
 
