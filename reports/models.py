@@ -126,7 +126,7 @@ class Fact(models.Model):
     department, an agent …)."""
 
     feedback_id = models.BigIntegerField(db_index=True)
-    bucket = models.CharField(max_length=12)
+    bucket = models.CharField(max_length=16)
     department_id = models.BigIntegerField()
     day = models.DateField()
     model_id = models.BigIntegerField()
@@ -140,12 +140,31 @@ class Fact(models.Model):
         return f"{self.feedback_id} {self.bucket} {self.day} {self.key}"
 
 
+class CapaFact(models.Model):
+    """As Fact, for what a CAPA form and its measures count for (their lead / own department, by the day they were
+    submitted, verified effective or planned)."""
+
+    capa_id = models.BigIntegerField(db_index=True)
+    bucket = models.CharField(max_length=16)
+    department_id = models.BigIntegerField()
+    day = models.DateField()
+    model_id = models.BigIntegerField()
+    key = models.CharField(max_length=48)
+    key2 = models.BigIntegerField()
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.capa_id} {self.bucket} {self.day} {self.key}"
+
+
 class Tally(models.Model):
     """Counts of facts by (bucket, scope, day, model, key, key2), append-only: a change adds rows of +n / −n
     (writers never wait on each other), and ``tallies.compact`` merges them. A figure is the SUM over a range of
     days, read from one covering index."""
 
-    bucket = models.CharField(max_length=12)
+    bucket = models.CharField(max_length=16)
     department_id = models.BigIntegerField()
     day = models.DateField()
     model_id = models.BigIntegerField()

@@ -31,6 +31,12 @@ class Bucket:
     REGISTERED = "registered"  # by registration time: key on_time / late, key2 = the agent who registered it
     CALLBACK = "callback"  # by callback closing time: key satisfied / basic / unsatisfied / unreachable
     CLOCK = "clock"  # by deadline: key "kind:outcome" (met / missed), key2 = the clock's department
+    # CAPA forms (scope: their lead department) and measures (their own department), from reports_capafact
+    CAPA_EFFECTIVE = "capa_effective"  # by verified-effective time: key first_time / later
+    CAPA_SUBMITTED = (
+        "capa_submitted"  # by submission: key = the lead assignment's day (ISO), key2 = lead dept
+    )
+    MEASURE = "measure"  # by planned date: key open / done / done_late
 
 
 def enabled() -> bool:

@@ -63,18 +63,61 @@ WHERE k.outcome IN ('met', 'missed')
 $$;
 """
 
-REFRESH = f"""
-CREATE OR REPLACE FUNCTION reports_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
+CAPA_FACTS_OF = f"""
+CREATE OR REPLACE FUNCTION reports_capa_facts_of(ids bigint[])
+RETURNS TABLE (capa_id bigint, bucket varchar, department_id bigint, day date, model_id bigint,
+               key varchar, key2 bigint)
+LANGUAGE sql STABLE AS $$
+WITH c AS MATERIALIZED (
+    SELECT c.id, c.status, c.submitted_at, c.verified_effective_at, c.lead_department_id AS lead,
+           c.opened_for_id, COALESCE(fb.product_model_id, 0) AS model_id
+    FROM corrective_actions_capa c LEFT JOIN feedback_feedback fb ON fb.id = c.opened_for_id
+    WHERE c.id = ANY(ids)
+), scopes AS MATERIALIZED (
+    -- a CAPA form counts for everyone's figures and for its lead department's
+    SELECT c.id AS cid, 0::bigint AS dept FROM c
+    UNION ALL
+    SELECT c.id, c.lead FROM c WHERE c.lead IS NOT NULL
+)
+SELECT s.cid, 'capa_effective'::varchar, s.dept, (c.verified_effective_at AT TIME ZONE '{TZ}')::date, c.model_id,
+       (CASE WHEN EXISTS (SELECT 1 FROM corrective_actions_effectverification v
+                          WHERE v.capa_id = c.id AND v.result <> 'effective')
+             THEN 'later' ELSE 'first_time' END)::varchar, 0::bigint
+FROM scopes s JOIN c ON c.id = s.cid
+WHERE c.status = 'effective' AND c.verified_effective_at IS NOT NULL
+UNION ALL
+SELECT s.cid, 'capa_submitted', s.dept, (c.submitted_at AT TIME ZONE '{TZ}')::date, c.model_id,
+       COALESCE(((SELECT a.assigned_at FROM feedback_assignment a
+                  WHERE a.feedback_id = c.opened_for_id AND a.department_id = c.lead LIMIT 1)
+                 AT TIME ZONE '{TZ}')::date::text, ''),
+       COALESCE(c.lead, 0)
+FROM scopes s JOIN c ON c.id = s.cid
+WHERE c.submitted_at IS NOT NULL
+UNION ALL
+-- a measure counts (when it has a department and is not withdrawn) for everyone's and its department's figures
+SELECT m.capa_id, 'measure', d.dept, m.planned_date, c.model_id,
+       CASE WHEN m.state <> 'completed' THEN 'open'
+            WHEN m.completed_date > m.planned_date THEN 'done_late' ELSE 'done' END, 0
+FROM corrective_actions_measure m JOIN c ON c.id = m.capa_id
+CROSS JOIN LATERAL (VALUES (0::bigint), (m.department_id)) d(dept)
+WHERE m.state <> 'withdrawn' AND m.department_id IS NOT NULL AND m.planned_date IS NOT NULL
+$$;
+"""
+
+
+def _refresh_function(name: str, fact_table: str, id_column: str, facts_of: str, locked: str) -> str:
+    return f"""
+CREATE OR REPLACE FUNCTION {name}(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    -- one refresh of a feedback at a time: a second transaction waits here, then sees the first one's facts
-    PERFORM 1 FROM feedback_feedback WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+    -- one refresh of a record at a time: a second transaction waits here, then sees the first one's facts
+    PERFORM 1 FROM {locked} WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     WITH gone AS (
-        DELETE FROM reports_fact WHERE feedback_id = ANY(ids) RETURNING {KEYS}
+        DELETE FROM {fact_table} WHERE {id_column} = ANY(ids) RETURNING {KEYS}
     ), added AS (
-        INSERT INTO reports_fact (feedback_id, {KEYS}) SELECT * FROM reports_facts_of(ids) RETURNING {KEYS}
+        INSERT INTO {fact_table} ({id_column}, {KEYS}) SELECT * FROM {facts_of}(ids) RETURNING {KEYS}
     ), delta AS (
         SELECT {KEYS}, -1 AS n FROM gone UNION ALL SELECT {KEYS}, 1 FROM added
     )
@@ -83,51 +126,97 @@ BEGIN
 END $$;
 """
 
-# Per table: how to find the feedbacks whose facts a statement may have changed. ``changed`` compares the
-# columns the facts read (an UPDATE that touches none of them, such as a clock's notice marks or a recomputed
-# running deadline, refreshes nothing).
+
+REFRESH = _refresh_function(
+    "reports_refresh", "reports_fact", "feedback_id", "reports_facts_of", "feedback_feedback"
+)
+CAPA_REFRESH = _refresh_function(
+    "reports_capa_refresh", "reports_capafact", "capa_id", "reports_capa_facts_of", "corrective_actions_capa"
+)
+
+# Per table: the columns the facts read (an UPDATE that changes none of them, such as a clock's notice marks or a
+# recomputed running deadline, refreshes nothing), which rows count at all, and whose facts to refresh: each
+# target is (refresh function, SELECT of ids from the changed rows ``r``, old and new versions both).
+_FEEDBACK_CAPAS = (
+    "SELECT c.id FROM corrective_actions_capa c WHERE c.opened_for_id IN (SELECT r.{col} FROM changed r)"
+)
 _TABLES = {
     "feedback_feedback": {
-        "id": "id",
         "columns": "status, feedback_time, registered_at, registration_due_at, registered_by_id, category, "
         "severity, channel, fault_phenomenon_id, product_model_id",
+        "targets": [
+            ("reports_refresh", "SELECT r.id FROM changed r"),
+            ("reports_capa_refresh", _FEEDBACK_CAPAS.format(col="id")),
+        ],
     },
-    "feedback_assignment": {"id": "feedback_id", "columns": "feedback_id, department_id, is_lead"},
-    "feedback_callback": {"id": "feedback_id", "columns": "feedback_id, state, satisfaction, closed_at"},
+    "feedback_assignment": {
+        "columns": "feedback_id, department_id, is_lead, assigned_at",
+        "targets": [
+            ("reports_refresh", "SELECT r.feedback_id FROM changed r"),
+            ("reports_capa_refresh", _FEEDBACK_CAPAS.format(col="feedback_id")),
+        ],
+    },
+    "feedback_callback": {
+        "columns": "feedback_id, state, satisfaction, closed_at",
+        "targets": [("reports_refresh", "SELECT r.feedback_id FROM changed r")],
+    },
     "sla_slaclock": {
-        "id": "feedback_id",
         "columns": "feedback_id, kind, outcome, due_at, measure_id",
         # only clocks with a final outcome count (running ones are read directly: overdue depends on now)
         "counted": "outcome IN ('met', 'missed')",
+        "targets": [("reports_refresh", "SELECT r.feedback_id FROM changed r")],
+    },
+    "corrective_actions_capa": {
+        "columns": "status, submitted_at, verified_effective_at, lead_department_id, opened_for_id",
+        "targets": [("reports_capa_refresh", "SELECT r.id FROM changed r")],
+    },
+    "corrective_actions_effectverification": {
+        "columns": "capa_id, result",
+        "targets": [("reports_capa_refresh", "SELECT r.capa_id FROM changed r")],
+    },
+    "corrective_actions_measure": {
+        "columns": "capa_id, state, planned_date, completed_date, department_id",
+        "targets": [
+            ("reports_capa_refresh", "SELECT r.capa_id FROM changed r"),
+            # a measure moved to another department changes the department its clocks count for
+            (
+                "reports_refresh",
+                "SELECT k.feedback_id FROM sla_slaclock k WHERE k.measure_id IN (SELECT r.id FROM changed r)",
+            ),
+        ],
     },
 }
 
 
 def _trigger_function(table: str, spec: dict) -> str:
-    fid, columns = spec["id"], spec["columns"]
+    columns = [c.strip() for c in spec["columns"].split(",")]
     counted = spec.get("counted")
-    new_counted = f"WHERE {counted}" if counted else ""
-    pair_counted = ""
+    where = f"WHERE {counted}" if counted else ""
+    differ = (
+        f"({', '.join('n.' + c for c in columns)}) IS DISTINCT FROM ({', '.join('o.' + c for c in columns)})"
+    )
     if counted:
-        pair_counted = (
-            f"AND ({counted.replace('outcome', 'n.outcome')} OR {counted.replace('outcome', 'o.outcome')})"
+        differ += (
+            f" AND ({counted.replace('outcome', 'n.outcome')} OR {counted.replace('outcome', 'o.outcome')})"
         )
-    n_cols = ", ".join(f"n.{c.strip()}" for c in columns.split(","))
-    o_cols = ", ".join(f"o.{c.strip()}" for c in columns.split(","))
+    pairs = f"new_rows n JOIN old_rows o ON o.id = n.id WHERE {differ}"
+    sources = {
+        "INSERT": f"SELECT * FROM new_rows {where}",
+        "DELETE": f"SELECT * FROM old_rows {where}",
+        "UPDATE": f"SELECT n.* FROM {pairs} UNION ALL SELECT o.* FROM {pairs}",
+    }
+    body = []
+    for index, (event, source) in enumerate(sources.items()):
+        calls = "\n".join(
+            f"        PERFORM {function}(ARRAY(WITH changed AS ({source}) "
+            f"SELECT DISTINCT x.id FROM ({target}) x(id) WHERE x.id IS NOT NULL));"
+            for function, target in spec["targets"]
+        )
+        body.append(f"    {'IF' if index == 0 else 'ELSIF'} TG_OP = '{event}' THEN\n{calls}")
     return f"""
 CREATE OR REPLACE FUNCTION reports_on_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM reports_refresh(ARRAY(SELECT DISTINCT {fid} FROM new_rows {new_counted}));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM reports_refresh(ARRAY(SELECT DISTINCT {fid} FROM old_rows {new_counted}));
-    ELSE
-        PERFORM reports_refresh(ARRAY(
-            SELECT n.{fid} FROM new_rows n JOIN old_rows o ON o.id = n.id
-            WHERE ({n_cols}) IS DISTINCT FROM ({o_cols}) {pair_counted}
-            UNION SELECT o.{fid} FROM new_rows n JOIN old_rows o ON o.id = n.id
-            WHERE n.{fid} IS DISTINCT FROM o.{fid}
-        ));
+{chr(10).join(body)}
     END IF;
     RETURN NULL;
 END $$;
@@ -150,55 +239,36 @@ def _triggers(table: str) -> list[str]:
     return out
 
 
-# A measure moved to another department changes the department its clocks count for.
-MEASURE_FUNCTION = """
-CREATE OR REPLACE FUNCTION reports_on_corrective_actions_measure() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM reports_refresh(ARRAY(
-        SELECT DISTINCT k.feedback_id FROM sla_slaclock k
-        WHERE k.measure_id IN (SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-                               WHERE n.department_id IS DISTINCT FROM o.department_id)
-    ));
-    RETURN NULL;
-END $$;
-"""
-MEASURE_TRIGGER = [
-    "DROP TRIGGER IF EXISTS reports_corrective_actions_measure_update ON corrective_actions_measure",
-    "CREATE TRIGGER reports_corrective_actions_measure_update AFTER UPDATE ON corrective_actions_measure "
-    "REFERENCING NEW TABLE AS new_rows OLD TABLE AS old_rows "
-    "FOR EACH STATEMENT EXECUTE FUNCTION reports_on_corrective_actions_measure()",
-]
-
-
 def install_statements() -> list[str]:
-    statements = [FACTS_OF, REFRESH]
+    statements = [FACTS_OF, CAPA_FACTS_OF, REFRESH, CAPA_REFRESH]
     for table, spec in _TABLES.items():
         statements.append(_trigger_function(table, spec))
         statements.extend(_triggers(table))
-    statements.append(MEASURE_FUNCTION)
-    statements.extend(MEASURE_TRIGGER)
     return statements
 
 
 def uninstall_statements() -> list[str]:
     statements = []
-    for table in [*_TABLES, "corrective_actions_measure"]:
+    for table in _TABLES:
         for event in ("insert", "update", "delete"):
             statements.append(f"DROP TRIGGER IF EXISTS reports_{table}_{event} ON {table}")
         statements.append(f"DROP FUNCTION IF EXISTS reports_on_{table}()")
-    statements.append("DROP FUNCTION IF EXISTS reports_refresh(bigint[])")
-    statements.append("DROP FUNCTION IF EXISTS reports_facts_of(bigint[])")
+    for name in ("reports_refresh", "reports_capa_refresh", "reports_facts_of", "reports_capa_facts_of"):
+        statements.append(f"DROP FUNCTION IF EXISTS {name}(bigint[])")
     return statements
 
 
-TABLES_WITH_TRIGGERS = [*_TABLES, "corrective_actions_measure"]
+TABLES_WITH_TRIGGERS = list(_TABLES)
 
 # Everything again from the records (a migration on existing data, the bench after a bulk load, a repair).
 REBUILD = [
-    "TRUNCATE reports_fact, reports_tally, reports_tallymark",
+    "TRUNCATE reports_fact, reports_capafact, reports_tally, reports_tallymark",
     f"INSERT INTO reports_fact (feedback_id, {KEYS}) "
     "SELECT * FROM reports_facts_of(ARRAY(SELECT id FROM feedback_feedback))",
-    f"INSERT INTO reports_tally ({KEYS}, n) SELECT {KEYS}, COUNT(*) FROM reports_fact GROUP BY {KEYS}",
+    f"INSERT INTO reports_capafact (capa_id, {KEYS}) "
+    "SELECT * FROM reports_capa_facts_of(ARRAY(SELECT id FROM corrective_actions_capa))",
+    f"INSERT INTO reports_tally ({KEYS}, n) SELECT {KEYS}, COUNT(*) FROM "
+    f"(SELECT {KEYS} FROM reports_fact UNION ALL SELECT {KEYS} FROM reports_capafact) facts GROUP BY {KEYS}",
     "INSERT INTO reports_tallymark (id, compacted_through) SELECT 1, COALESCE(MAX(id), 0) FROM reports_tally",
 ]
 

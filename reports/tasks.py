@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import services
+from . import services, tallies
 
 
 # A month of 100,000 feedbacks takes about a minute; the limits leave room on a busy machine.
@@ -37,3 +37,10 @@ def resume_reports() -> int:
     for run_id in stuck:
         build_report.delay(run_id)
     return len(stuck)
+
+
+@shared_task(name="reports.tasks.compact_tallies", ignore_result=True)
+def compact_tallies() -> int:
+    """Beat, every few minutes: merge the tally rows written since the last run (the figures read the same sums
+    before and after; fewer rows to read)."""
+    return tallies.compact()

@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=1, day_of_month=1),
     },
     "reports-resume": {"task": "reports.tasks.resume_reports", "schedule": 300},
+    "reports-compact-tallies": {
+        "task": "reports.tasks.compact_tallies",
+        "schedule": 300,
+    },  # reports/tallies.py
     # beat and a worker show they are alive: /healthz (ops)
     "ops-heartbeat": {
         "task": "ops.tasks.heartbeat",
@@ -272,6 +276,9 @@ CELERY_BEAT_SCHEDULE = {
 # there and each worker is started with `-Q <its queue>` (docs/operations.md, docker-compose.yml).
 CELERY_NOTICES_QUEUE = env("CELERY_NOTICES_QUEUE", default="")
 CELERY_REPORTS_QUEUE = env("CELERY_REPORTS_QUEUE", default="")
+REPORTS_TALLIES = env.bool(
+    "REPORTS_TALLIES", default=True
+)  # False: the figures count the records (tallies.py)
 CELERY_TASK_ROUTES = {
     **(
         {pattern: {"queue": CELERY_NOTICES_QUEUE} for pattern in ("sla.tasks.*", "notifications.tasks.*")}
