@@ -11,6 +11,8 @@ import time
 
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.models import Case, Value, When
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -301,6 +303,25 @@ def run() -> list[Result]:
     assert sum(c["total"] for c in figures["sla_compliance"]["clocks"]) > figures["volume_per_day"]["total"]
     assert figures["satisfaction"]["total"] > 0 and figures["top_faults"]["items"][0]["count"] > 0
     assert figures["backlog"]["total"] > 0
+    # the tallies are the records' figures: the same dashboard counted directly (REPORTS_TALLIES off)
+    started = time.perf_counter()
+    with override_settings(REPORTS_TALLIES=False):
+        direct = selectors.dashboard(month, selectors.scope_for(data["qe"]))
+    direct_s = time.perf_counter() - started
+    for name in selectors.FIGURES:
+        if name != "backlog":
+            assert direct[name] == figures[name], name
+    print(f"  the same figures counted directly from the records: {direct_s * 1000:.0f} ms", flush=True)
+
+    changed = list(
+        Feedback.objects.filter(status=Status.CLOSED).order_by("-id").values_list("pk", flat=True)[:100]
+    )
+
+    def change_100():
+        """100 feedbacks reclassified since the last flush (beat flushes every minute): the next reader pays."""
+        Feedback.objects.filter(pk__in=changed).update(
+            category=Case(When(category="service", then=Value("functional")), default=Value("service"))
+        )
 
     results = [
         measure(
@@ -324,5 +345,46 @@ def run() -> list[Result]:
             lambda: selectors.dashboard(Period.last_days(90, today), selectors.scope_for(data["qe"])),
             size=size,
         ),
+        measure(
+            "dashboard: last month, right after 100 feedbacks changed (their refresh included)",
+            lambda: selectors.dashboard(month, selectors.scope_for(data["qe"])),
+            size=size,
+            setup=change_100,
+        ),
+        measure(
+            "tallies: flush of 100 changed feedbacks",
+            tallies.flush,
+            size=size,
+            setup=change_100,
+        ),
+        measure(
+            "tallies: 100 single-row updates of a counted field (the writers' cost, triggers queueing)",
+            lambda: [
+                Feedback.objects.filter(pk=pk).update(
+                    channel=Case(When(channel="email", then=Value("hotline")), default=Value("email"))
+                )
+                for pk in changed
+            ],
+            size=size,
+            ops=100,
+            setup=tallies.flush,
+        ),
     ]
+    tallies.set_triggers(False)
+    try:
+        results.append(
+            measure(
+                "tallies: the same 100 updates with the triggers off (the floor)",
+                lambda: [
+                    Feedback.objects.filter(pk=pk).update(
+                        channel=Case(When(channel="email", then=Value("hotline")), default=Value("email"))
+                    )
+                    for pk in changed
+                ],
+                size=size,
+                ops=100,
+            )
+        )
+    finally:
+        tallies.set_triggers(True)
     return results

@@ -186,6 +186,21 @@ class Tally(models.Model):
         return f"{self.bucket} {self.day} {self.key}: {self.n}"
 
 
+class PendingRefresh(models.Model):
+    """A record whose facts may have changed (queued by the triggers in the writing transaction; taken by
+    ``reports_flush``): kind ``f`` a feedback, ``c`` a CAPA form."""
+
+    kind = models.CharField(max_length=1)
+    ref_id = models.BigIntegerField()
+
+    class Meta:
+        db_table = "reports_pending"
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.kind}{self.ref_id}"
+
+
 class TallyMark(models.Model):
     """One row: the highest tally id already compacted (tallies.compact merges only the keys written since)."""
 

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from .models import Tally
-from .tally_sql import COMPACT, REBUILD, TABLES_WITH_TRIGGERS
+from .tally_sql import COMPACT, FLUSH_LOCK, REBUILD, TABLES_WITH_TRIGGERS
 
 
 class Bucket:
@@ -68,6 +68,17 @@ def total(q: Q | None = None):
     return Coalesce(Sum("n", filter=q), 0) if q is not None else Coalesce(Sum("n"), 0)
 
 
+def flush() -> int:
+    """Refresh the facts of every record changed since the last flush (the triggers queue them): the figures call
+    it before they read, beat every minute. In a transaction of its own (its lock is held only for the refresh);
+    one flush at a time. Returns how many records it refreshed."""
+    if not kept():
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT reports_flush()")
+        return cursor.fetchone()[0]
+
+
 def compact() -> int:
     """Merge the tally rows written since the last compaction into one row per key (beat, every few minutes;
     readers get the same sums before and after). Returns the number of rows it merged away."""
@@ -89,7 +100,7 @@ def rebuild() -> None:
     if not kept():
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE reports_fact, reports_tally IN EXCLUSIVE MODE")
+        cursor.execute(FLUSH_LOCK)  # no flush meanwhile
         for statement in REBUILD:
             cursor.execute(statement)
 

@@ -105,15 +105,15 @@ $$;
 """
 
 
-def _refresh_function(name: str, fact_table: str, id_column: str, facts_of: str, locked: str) -> str:
+def _refresh_function(name: str, fact_table: str, id_column: str, facts_of: str) -> str:
+    """Replace the facts of ``ids`` with what they count for now; append the difference to the tallies (only the
+    keys whose count changed). Called by reports_flush, one at a time."""
     return f"""
 CREATE OR REPLACE FUNCTION {name}(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
-    -- one refresh of a record at a time: a second transaction waits here, then sees the first one's facts
-    PERFORM 1 FROM {locked} WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
     WITH gone AS (
         DELETE FROM {fact_table} WHERE {id_column} = ANY(ids) RETURNING {KEYS}
     ), added AS (
@@ -127,60 +127,91 @@ END $$;
 """
 
 
-REFRESH = _refresh_function(
-    "reports_refresh", "reports_fact", "feedback_id", "reports_facts_of", "feedback_feedback"
-)
+REFRESH = _refresh_function("reports_refresh", "reports_fact", "feedback_id", "reports_facts_of")
 CAPA_REFRESH = _refresh_function(
-    "reports_capa_refresh", "reports_capafact", "capa_id", "reports_capa_facts_of", "corrective_actions_capa"
+    "reports_capa_refresh", "reports_capafact", "capa_id", "reports_capa_facts_of"
 )
 
-# Per table: the columns the facts read (an UPDATE that changes none of them, such as a clock's notice marks or a
-# recomputed running deadline, refreshes nothing), which rows count at all, and whose facts to refresh: each
-# target is (refresh function, SELECT of ids from the changed rows ``r``, old and new versions both).
-_FEEDBACK_CAPAS = (
+FLUSH_LOCK = "SELECT pg_advisory_xact_lock(hashtext('reports_tally_flush'))"
+FLUSH = """
+CREATE OR REPLACE FUNCTION reports_flush() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+    feedbacks bigint[];
+    capas bigint[];
+BEGIN
+    -- one flush at a time: a second one waits, then finds what the first one took gone and its facts written
+    PERFORM pg_advisory_xact_lock(hashtext('reports_tally_flush'));
+    WITH taken AS (DELETE FROM reports_pending RETURNING kind, ref_id)
+    SELECT ARRAY_AGG(DISTINCT ref_id) FILTER (WHERE kind = 'f'),
+           ARRAY_AGG(DISTINCT ref_id) FILTER (WHERE kind = 'c')
+    INTO feedbacks, capas FROM taken;
+    PERFORM reports_refresh(feedbacks);
+    PERFORM reports_capa_refresh(capas);
+    RETURN COALESCE(cardinality(feedbacks), 0) + COALESCE(cardinality(capas), 0);
+END $$;
+"""
+
+# Per table, whose facts a statement may have changed: each target is (what to queue: F a feedback, C a CAPA form;
+# the columns that target's facts read: an UPDATE that changes none of them, such as a clock's notice marks or a
+# recomputed running deadline, queues nothing; the SELECT of the ids from the changed rows ``r``, old and new
+# versions both). ``counted``: only such rows count at all.
+F, C = "f", "c"
+_CAPAS_OF = (
     "SELECT c.id FROM corrective_actions_capa c WHERE c.opened_for_id IN (SELECT r.{col} FROM changed r)"
 )
 _TABLES = {
     "feedback_feedback": {
-        "columns": "status, feedback_time, registered_at, registration_due_at, registered_by_id, category, "
-        "severity, channel, fault_phenomenon_id, product_model_id",
         "targets": [
-            ("reports_refresh", "SELECT r.id FROM changed r"),
-            ("reports_capa_refresh", _FEEDBACK_CAPAS.format(col="id")),
+            (
+                F,
+                "status, feedback_time, registered_at, registration_due_at, registered_by_id, category, severity, "
+                "channel, fault_phenomenon_id, product_model_id",
+                "SELECT r.id FROM changed r",
+            ),
+            (C, "product_model_id", _CAPAS_OF.format(col="id")),
         ],
     },
     "feedback_assignment": {
-        "columns": "feedback_id, department_id, is_lead, assigned_at",
         "targets": [
-            ("reports_refresh", "SELECT r.feedback_id FROM changed r"),
-            ("reports_capa_refresh", _FEEDBACK_CAPAS.format(col="feedback_id")),
+            (F, "feedback_id, department_id, is_lead", "SELECT r.feedback_id FROM changed r"),
+            (C, "feedback_id, department_id, assigned_at", _CAPAS_OF.format(col="feedback_id")),
         ],
     },
     "feedback_callback": {
-        "columns": "feedback_id, state, satisfaction, closed_at",
-        "targets": [("reports_refresh", "SELECT r.feedback_id FROM changed r")],
+        "targets": [
+            (F, "feedback_id, state, satisfaction, closed_at", "SELECT r.feedback_id FROM changed r")
+        ],
     },
     "sla_slaclock": {
-        "columns": "feedback_id, kind, outcome, due_at, measure_id",
         # only clocks with a final outcome count (running ones are read directly: overdue depends on now)
         "counted": "outcome IN ('met', 'missed')",
-        "targets": [("reports_refresh", "SELECT r.feedback_id FROM changed r")],
+        "targets": [
+            (F, "feedback_id, kind, outcome, due_at, measure_id", "SELECT r.feedback_id FROM changed r")
+        ],
     },
     "corrective_actions_capa": {
-        "columns": "status, submitted_at, verified_effective_at, lead_department_id, opened_for_id",
-        "targets": [("reports_capa_refresh", "SELECT r.id FROM changed r")],
+        "targets": [
+            (
+                C,
+                "status, submitted_at, verified_effective_at, lead_department_id, opened_for_id",
+                "SELECT r.id FROM changed r",
+            )
+        ],
     },
     "corrective_actions_effectverification": {
-        "columns": "capa_id, result",
-        "targets": [("reports_capa_refresh", "SELECT r.capa_id FROM changed r")],
+        "targets": [(C, "capa_id, result", "SELECT r.capa_id FROM changed r")],
     },
     "corrective_actions_measure": {
-        "columns": "capa_id, state, planned_date, completed_date, department_id",
         "targets": [
-            ("reports_capa_refresh", "SELECT r.capa_id FROM changed r"),
+            (
+                C,
+                "capa_id, state, planned_date, completed_date, department_id",
+                "SELECT r.capa_id FROM changed r",
+            ),
             # a measure moved to another department changes the department its clocks count for
             (
-                "reports_refresh",
+                F,
+                "department_id",
                 "SELECT k.feedback_id FROM sla_slaclock k WHERE k.measure_id IN (SELECT r.id FROM changed r)",
             ),
         ],
@@ -188,31 +219,33 @@ _TABLES = {
 }
 
 
-def _trigger_function(table: str, spec: dict) -> str:
-    columns = [c.strip() for c in spec["columns"].split(",")]
-    counted = spec.get("counted")
-    where = f"WHERE {counted}" if counted else ""
-    differ = (
-        f"({', '.join('n.' + c for c in columns)}) IS DISTINCT FROM ({', '.join('o.' + c for c in columns)})"
-    )
+def _changed_rows(event: str, columns: str, counted: str | None) -> str:
+    """The rows of the statement that may change the facts: inserted / deleted rows that count, or the old and
+    new versions of updated rows whose ``columns`` differ."""
+    if event != "UPDATE":
+        return f"SELECT * FROM {'new_rows' if event == 'INSERT' else 'old_rows'}" + (
+            f" WHERE {counted}" if counted else ""
+        )
+    names = [c.strip() for c in columns.split(",")]
+    differ = f"({', '.join('n.' + c for c in names)}) IS DISTINCT FROM ({', '.join('o.' + c for c in names)})"
     if counted:
         differ += (
             f" AND ({counted.replace('outcome', 'n.outcome')} OR {counted.replace('outcome', 'o.outcome')})"
         )
     pairs = f"new_rows n JOIN old_rows o ON o.id = n.id WHERE {differ}"
-    sources = {
-        "INSERT": f"SELECT * FROM new_rows {where}",
-        "DELETE": f"SELECT * FROM old_rows {where}",
-        "UPDATE": f"SELECT n.* FROM {pairs} UNION ALL SELECT o.* FROM {pairs}",
-    }
+    return f"SELECT n.* FROM {pairs} UNION ALL SELECT o.* FROM {pairs}"
+
+
+def _trigger_function(table: str, spec: dict) -> str:
     body = []
-    for index, (event, source) in enumerate(sources.items()):
-        calls = "\n".join(
-            f"        PERFORM {function}(ARRAY(WITH changed AS ({source}) "
-            f"SELECT DISTINCT x.id FROM ({target}) x(id) WHERE x.id IS NOT NULL));"
-            for function, target in spec["targets"]
+    for index, event in enumerate(("INSERT", "DELETE", "UPDATE")):
+        queue = "\n".join(
+            f"        INSERT INTO reports_pending (kind, ref_id)\n"
+            f"        WITH changed AS ({_changed_rows(event, columns, spec.get('counted'))})\n"
+            f"        SELECT DISTINCT '{kind}', x.id FROM ({target}) x(id) WHERE x.id IS NOT NULL;"
+            for kind, columns, target in spec["targets"]
         )
-        body.append(f"    {'IF' if index == 0 else 'ELSIF'} TG_OP = '{event}' THEN\n{calls}")
+        body.append(f"    {'IF' if index == 0 else 'ELSIF'} TG_OP = '{event}' THEN\n{queue}")
     return f"""
 CREATE OR REPLACE FUNCTION reports_on_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -240,7 +273,7 @@ def _triggers(table: str) -> list[str]:
 
 
 def install_statements() -> list[str]:
-    statements = [FACTS_OF, CAPA_FACTS_OF, REFRESH, CAPA_REFRESH]
+    statements = [FACTS_OF, CAPA_FACTS_OF, REFRESH, CAPA_REFRESH, FLUSH]
     for table, spec in _TABLES.items():
         statements.append(_trigger_function(table, spec))
         statements.extend(_triggers(table))
@@ -255,6 +288,7 @@ def uninstall_statements() -> list[str]:
         statements.append(f"DROP FUNCTION IF EXISTS reports_on_{table}()")
     for name in ("reports_refresh", "reports_capa_refresh", "reports_facts_of", "reports_capa_facts_of"):
         statements.append(f"DROP FUNCTION IF EXISTS {name}(bigint[])")
+    statements.append("DROP FUNCTION IF EXISTS reports_flush()")
     return statements
 
 
@@ -262,7 +296,8 @@ TABLES_WITH_TRIGGERS = list(_TABLES)
 
 # Everything again from the records (a migration on existing data, the bench after a bulk load, a repair).
 REBUILD = [
-    "TRUNCATE reports_fact, reports_capafact, reports_tally, reports_tallymark",
+    FLUSH_LOCK,
+    "TRUNCATE reports_pending, reports_fact, reports_capafact, reports_tally, reports_tallymark",
     f"INSERT INTO reports_fact (feedback_id, {KEYS}) "
     "SELECT * FROM reports_facts_of(ARRAY(SELECT id FROM feedback_feedback))",
     f"INSERT INTO reports_capafact (capa_id, {KEYS}) "

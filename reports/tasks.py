@@ -39,8 +39,10 @@ def resume_reports() -> int:
     return len(stuck)
 
 
-@shared_task(name="reports.tasks.compact_tallies", ignore_result=True)
-def compact_tallies() -> int:
-    """Beat, every few minutes: merge the tally rows written since the last run (the figures read the same sums
-    before and after; fewer rows to read)."""
-    return tallies.compact()
+@shared_task(name="reports.tasks.keep_tallies", ignore_result=True)
+def keep_tallies() -> int:
+    """Beat, every minute: refresh the records changed since (so that little is left for the next reader), then
+    merge the tally rows written since the last run (the same sums, fewer rows to read)."""
+    refreshed = tallies.flush()
+    tallies.compact()
+    return refreshed

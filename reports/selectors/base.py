@@ -245,6 +245,8 @@ def small_queries():
     12-month trend is read from its covering index, not by scanning the table)."""
     token = _line_models_cache.set({})
     try:
+        if tallies.enabled():
+            tallies.flush()  # every change committed before counts
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:

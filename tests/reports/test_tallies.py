@@ -11,8 +11,8 @@ import random
 import threading
 
 import pytest
-from django.db import connection, connections, transaction
-from django.db.models import Sum
+from django.db import connection, connections
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -20,8 +20,9 @@ from corrective_actions.models import EffectVerification, Measure
 from feedback.models import CallbackAttempt, Feedback, Satisfaction, Status
 from feedback.services import feedback_void
 from reports import selectors, tallies
-from reports.models import Fact, Tally
+from reports.models import Fact, PendingRefresh, Tally
 from reports.periods import Period
+from reports.tasks import keep_tallies
 from sla.models import Outcome, SlaClock
 from tests.factories import FeedbackFactory, ProductLineFactory, ProductModelFactory
 from tests.factories.capa import Loop
@@ -125,8 +126,9 @@ def test_random_lifecycles_through_the_services_give_the_same_figures(settings, 
         loop = Loop(users, departments, feedback)
         _carry(loop, rng.randint(0, len(STEPS)), rng, departments, users)
         loops.append(loop)
-    assert Tally.objects.exists()
+    assert PendingRefresh.objects.exists()  # queued by the writes, counted when somebody asks
     assert_same_figures(settings, world["scopes"])
+    assert Tally.objects.exists() and not PendingRefresh.objects.exists()
 
     # a void takes the feedback out of every figure; reclassifying moves it
     feedback_void(feedback=loops[0].reload().feedback, actor=users[Role.ADMINISTRATOR], reason="重复登记")
@@ -134,6 +136,7 @@ def test_random_lifecycles_through_the_services_give_the_same_figures(settings, 
     assert_same_figures(settings, world["scopes"])
 
     # merged tallies give the same sums with fewer rows
+    tallies.flush()
     rows_before = Tally.objects.count()
     assert tallies.compact() > 0
     assert Tally.objects.count() < rows_before
@@ -163,54 +166,70 @@ def test_writes_that_bypass_the_services_are_counted_too(settings, users, depart
             .values_list("bucket", "department_id", "day", "model_id", "key", "key2", "total")
         )
 
+    tallies.flush()
     kept = sums()
     tallies.rebuild()
     assert sums() == kept
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_transactions_changing_one_feedback_count_it_once(settings, users, departments, world):
-    """Transaction A reclassifies a feedback; meanwhile B records its running clock as missed. B's refresh waits for A
-    and then replaces A's facts: the feedback counts once, with both changes."""
-    loop = Loop(users, departments, FeedbackFactory(product_model=world["models"][0]))
-    _carry(loop, 3, random.Random(1), departments, users)
-    feedback = loop.reload().feedback
-    clock = SlaClock.objects.filter(feedback=feedback, outcome=Outcome.RUNNING).first()  # the CAPA form's
-    assert clock is not None
-    a_changed, b_started = threading.Event(), threading.Event()
-    errors = []
+def test_two_flushes_at_once_count_each_change_once(settings, users, departments, world):
+    """Two readers ask at the same moment, with changes queued: the second flush waits for the first one and
+    finds nothing left to do; every feedback counts once."""
+    loops = []
+    for i in range(4):
+        loop = Loop(users, departments, FeedbackFactory(product_model=world["models"][i % 3]))
+        _carry(loop, 3, random.Random(i), departments, users)
+        loops.append(loop)
+    tallies.flush()
+    Feedback.objects.filter(pk__in=[loop.feedback.pk for loop in loops]).update(category="service")
+    SlaClock.objects.filter(feedback__in=[loop.feedback for loop in loops], outcome=Outcome.RUNNING).update(
+        outcome=Outcome.MISSED
+    )
+    queued = set(PendingRefresh.objects.filter(kind="f").values_list("ref_id", flat=True))
+    assert queued == {loop.feedback.pk for loop in loops}
+    start, refreshed, errors = threading.Barrier(2), [], []
 
-    def transaction_a():
+    def reader():
         try:
-            with transaction.atomic():
-                Feedback.objects.filter(pk=feedback.pk).update(category="service")
-                a_changed.set()
-                b_started.wait(5)
-                threading.Event().wait(0.5)  # B is now waiting for this feedback
+            start.wait(5)
+            refreshed.append(tallies.flush())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    def transaction_b():
-        try:
-            a_changed.wait(5)
-            with transaction.atomic():
-                b_started.set()
-                SlaClock.objects.filter(pk=clock.pk).update(outcome=Outcome.MISSED)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=transaction_a), threading.Thread(target=transaction_b)]
+    threads = [threading.Thread(target=reader) for _i in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(20)
     assert not errors
-    facts = Fact.objects.filter(feedback_id=feedback.pk)
-    assert facts.filter(bucket=tallies.Bucket.CATEGORY, department_id=0).count() == 1
-    assert facts.get(bucket=tallies.Bucket.CATEGORY, department_id=0).key == "service"
-    assert facts.filter(bucket=tallies.Bucket.CLOCK, key__endswith=":missed", department_id=0).exists()
+    assert sorted(refreshed) == [0, 4]
+    assert not PendingRefresh.objects.exists()
+    for loop in loops:
+        facts = Fact.objects.filter(
+            feedback_id=loop.feedback.pk, bucket=tallies.Bucket.CATEGORY, department_id=0
+        )
+        assert list(facts.values_list("key", flat=True)) == ["service"]
+    assert_same_figures(settings, world["scopes"])
+
+
+def test_beat_keeps_the_tallies(settings, users, departments, world):
+    """The minute's beat task refreshes what changed and merges the tally rows into one per key: the figures stay
+    the same."""
+    loops = []
+    for i in range(3):
+        loop = Loop(users, departments, FeedbackFactory(product_model=world["models"][i]))
+        _carry(loop, 4, random.Random(i), departments, users)
+        loops.append(loop)
+    tallies.flush()
+    for i, loop in enumerate(loops):
+        loop.reload().classify(category="appearance")
+        loop.grade(severity="III" if i else "I")
+    assert PendingRefresh.objects.exists()
+    assert keep_tallies() == 3
+    assert not PendingRefresh.objects.exists()
+    keys = Tally.objects.values("bucket", "department_id", "day", "model_id", "key", "key2")
+    assert keys.annotate(rows=Count("id")).filter(rows__gt=1).count() == 0
     assert_same_figures(settings, world["scopes"])
