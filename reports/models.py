@@ -116,47 +116,40 @@ class ReportRun(models.Model):
         return None
 
 
-class Fact(models.Model):
-    """One thing a feedback counts for in the management figures (reports/tallies.py): kept by triggers on
-    PostgreSQL beside the tallies, so that what a feedback counted for can be taken back exactly when it changes.
+class _Facts(models.Model):
+    """What one record counts for in the management figures (reports/tallies.py), kept beside the tallies so that
+    it can be taken back exactly when the record changes. ``bucket`` says what is counted (``tallies.Bucket``);
+    ``department_id`` the scope (0: everyone's figures, else a department's); ``day`` the local day that places it
+    in a period; ``model_id`` the product model (0: none); ``key`` / ``key2`` the value counted (a category,
+    "kind:outcome" with the clock's department, an agent …)."""
 
-    ``bucket`` says what is counted (``tallies.Bucket``); ``department_id`` the scope (0: everyone's figures, else
-    a department the feedback is assigned to); ``day`` the local day that places it in a period; ``model_id`` the
-    product model (0: none); ``key`` / ``key2`` the value counted (a category, "kind:outcome" with the clock's
-    department, an agent …)."""
+    bucket = models.CharField(max_length=16)
+    department_id = models.BigIntegerField()
+    day = models.DateField()
+    model_id = models.BigIntegerField()
+    key = models.CharField(max_length=48)
+    key2 = models.BigIntegerField()
+
+    class Meta:
+        abstract = True
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.bucket} {self.day} {self.key}"
+
+
+class Fact(_Facts):
+    """What a feedback counts for (a feedback counts for everyone's figures and each department it is assigned
+    to)."""
 
     feedback_id = models.BigIntegerField(db_index=True)
-    bucket = models.CharField(max_length=16)
-    department_id = models.BigIntegerField()
-    day = models.DateField()
-    model_id = models.BigIntegerField()
-    key = models.CharField(max_length=48)
-    key2 = models.BigIntegerField()
-
-    class Meta:
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return f"{self.feedback_id} {self.bucket} {self.day} {self.key}"
 
 
-class CapaFact(models.Model):
-    """As Fact, for what a CAPA form and its measures count for (their lead / own department, by the day they were
-    submitted, verified effective or planned)."""
+class CapaFact(_Facts):
+    """What a CAPA form and its measures count for (their lead / own department, by the day they were submitted,
+    verified effective or planned)."""
 
     capa_id = models.BigIntegerField(db_index=True)
-    bucket = models.CharField(max_length=16)
-    department_id = models.BigIntegerField()
-    day = models.DateField()
-    model_id = models.BigIntegerField()
-    key = models.CharField(max_length=48)
-    key2 = models.BigIntegerField()
-
-    class Meta:
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return f"{self.capa_id} {self.bucket} {self.day} {self.key}"
 
 
 class Tally(models.Model):
