@@ -237,6 +237,14 @@ def _changed_rows(event: str, columns: str, counted: str | None) -> str:
 
 
 def _trigger_function(table: str, spec: dict) -> str:
+    counted = spec.get("counted")
+    # a statement that touches no counted row (the recomputation of running deadlines) only reads its rows once
+    guard = (
+        f"    IF TG_OP = 'UPDATE' AND NOT EXISTS (SELECT 1 FROM new_rows WHERE {counted})\n"
+        f"       AND NOT EXISTS (SELECT 1 FROM old_rows WHERE {counted}) THEN\n        RETURN NULL;\n    END IF;\n"
+        if counted
+        else ""
+    )
     body = []
     for index, event in enumerate(("INSERT", "DELETE", "UPDATE")):
         queue = "\n".join(
@@ -249,7 +257,7 @@ def _trigger_function(table: str, spec: dict) -> str:
     return f"""
 CREATE OR REPLACE FUNCTION reports_on_{table}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-{chr(10).join(body)}
+{guard}{chr(10).join(body)}
     END IF;
     RETURN NULL;
 END $$;
