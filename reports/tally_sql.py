@@ -240,8 +240,10 @@ def _trigger_function(table: str, spec: dict) -> str:
     counted = spec.get("counted")
     # a statement that touches no counted row (the recomputation of running deadlines) only reads its rows once
     guard = (
-        f"    IF TG_OP = 'UPDATE' AND NOT EXISTS (SELECT 1 FROM new_rows WHERE {counted})\n"
-        f"       AND NOT EXISTS (SELECT 1 FROM old_rows WHERE {counted}) THEN\n        RETURN NULL;\n    END IF;\n"
+        f"    IF TG_OP = 'UPDATE' THEN\n"
+        f"        IF NOT EXISTS (SELECT 1 FROM new_rows WHERE {counted})\n"
+        f"           AND NOT EXISTS (SELECT 1 FROM old_rows WHERE {counted}) THEN\n"
+        f"            RETURN NULL;\n        END IF;\n    END IF;\n"
         if counted
         else ""
     )
