@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from core.errors import DomainError, StaleError
+from core.action_views import ActionPage, action_handle
 from corrective_actions import services as capa_services
 from feedback.models import Feedback
 from feedback.selectors import feedback_get_visible
@@ -293,30 +292,21 @@ def _page(request: HttpRequest, feedback: Feedback, action: Action, form, *, blo
 @login_required
 def lifecycle_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     spec = ACTIONS[action]
-    feedback = feedback_get_visible(request.user, number)
-    blocked = spec.why_not(request.user, feedback)
-    if request.method != "POST":
-        form = spec.form_class(feedback=feedback, user=request.user)
-        return _page(request, feedback, spec, form, blocked=blocked)
-    form = spec.form_class(request.POST, request.FILES, feedback=feedback, user=request.user)
-    if not form.is_valid():
-        form.mark_invalid()
-        return _page(request, feedback, spec, form, blocked=blocked, status=400)
-    try:
-        message = spec.perform(request, feedback, form.cleaned_data, form)
-    except StaleError as exc:
-        messages.error(request, exc.message)
-        fresh = feedback_get_visible(request.user, number)
-        form = spec.form_class(feedback=fresh, user=request.user)
-        return _page(request, fresh, spec, form, blocked=spec.why_not(request.user, fresh), status=409)
-    except DomainError as exc:
-        form.add_service_errors(exc.field_errors)
-        if not exc.field_errors:
-            form.add_error(None, exc.message)
-        form.mark_invalid()
-        return _page(request, feedback, spec, form, blocked=blocked, status=400)
-    messages.success(request, message)
-    return redirect(feedback)
+    page = ActionPage(
+        form=lambda feedback, *data: spec.form_class(*data, feedback=feedback, user=request.user),
+        why_not=lambda feedback: spec.why_not(request.user, feedback),
+        render=lambda feedback, form, blocked, status: _page(
+            request, feedback, spec, form, blocked=blocked, status=status
+        ),
+        reload=lambda feedback: feedback_get_visible(request.user, number),
+        done=redirect,
+    )
+    return action_handle(
+        request,
+        feedback_get_visible(request.user, number),
+        page=page,
+        perform=lambda feedback, form: spec.perform(request, feedback, form.cleaned_data, form),
+    )
 
 
 @login_required

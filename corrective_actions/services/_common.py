@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import department_heads
 from core.errors import DomainError
 from core.versioning import lock_versioned, save_versioned
-from feedback.models import Assignment, Feedback, Status
+from feedback.models import Feedback, Status
+from notifications.declared import move_notices_send
 from sla import services as sla
 from sla.models import ClockKind
 
@@ -86,7 +86,19 @@ def _measure_save(
     )
 
 
-def _capa_move(capa: Capa, *, to_status: str, actor: User, reason: str, changes: dict | None = None) -> Capa:
+def _capa_move(
+    capa: Capa,
+    *,
+    to_status: str,
+    actor: User,
+    reason: str,
+    changes: dict | None = None,
+    notice: dict | None = None,
+) -> Capa:
+    """The one function that changes a form's status (``rules.CAPA_MOVES``), ``capa`` locked by the caller:
+    ``changes`` saved with the status in one history line, then the move's notices (``rules.CAPA_MOVE_NOTICES``,
+    which read ``notice``: the linked feedbacks and what the step adds)."""
+    from_status = capa.status
     if to_status not in rules.CAPA_MOVES.get(capa.status, frozenset()):
         raise DomainError(
             _("A CAPA form that is “%(current)s” cannot become “%(target)s”.")
@@ -96,6 +108,9 @@ def _capa_move(capa: Capa, *, to_status: str, actor: User, reason: str, changes:
         setattr(capa, field, value)
     capa.status = to_status
     _capa_save(capa, actor=actor, reason=reason)
+    move_notices_send(
+        rules.CAPA_MOVE_NOTICES.get((from_status, to_status), ()), capa=capa, actor=actor, **(notice or {})
+    )
     return capa
 
 
@@ -108,24 +123,6 @@ def _clock_feedback(capa: Capa) -> Feedback | None:
     if capa.opened_for_id:
         return capa.opened_for
     return Feedback.objects.filter(capa=capa).order_by("id").first()
-
-
-def _lead_department_people(capa: Capa) -> list[User]:
-    owners = list(
-        User.objects.filter(
-            pk__in=Assignment.objects.filter(
-                feedback__capa=capa, department_id=capa.lead_department_id
-            ).values("owner_id"),
-            is_active=True,
-        )
-    )
-    return owners + department_heads([capa.lead_department_id])
-
-
-def _capa_url(capa: Capa) -> str:
-    from django.urls import reverse
-
-    return reverse("corrective_actions:detail", kwargs={"number": capa.number})
 
 
 def measure_move(

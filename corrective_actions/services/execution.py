@@ -10,7 +10,6 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
@@ -27,13 +26,10 @@ from ..models import (
     EffectVerification,
     Measure,
 )
-from ..notices import quality_recipients, send_notice
 from ._common import (
     _capa_move,
-    _capa_url,
     _end_of_day,
     _ensure,
-    _lead_department_people,
     _linked_feedbacks,
     _measure_save,
     capa_lock,
@@ -144,18 +140,10 @@ def _after_measure_change(capa: Capa, *, actor: User, at: dt.datetime) -> None:
         actor=actor,
         reason=_("Every measure implemented (round %(round)s)") % {"round": capa.round},
         changes={"implemented_at": at},
+        notice={"feedbacks": feedbacks},
     )
     for feedback in feedbacks:
         sla.clock_start(feedback=feedback, kind=ClockKind.EFFECT_VERIFICATION, start=at)
-    send_notice(
-        recipients=quality_recipients(feedbacks),
-        kind="effect_verification_due",
-        subject=gettext_lazy("CAPA form %(capa)s: every measure implemented, verify the effect"),
-        body=gettext_lazy("%(capa)s “%(title)s”: record the effect verification."),
-        params={"capa": capa.number, "title": capa.title},
-        url=_capa_url(capa),
-        feedback=feedbacks[0] if feedbacks else None,
-    )
 
 
 # --- effect verification --------------------------------------------------------------------------
@@ -222,25 +210,11 @@ def effect_verification_record(
             "accepted_at": None,
             "submitted_at": None,
         },
+        notice={"feedbacks": feedbacks, "verification": verification},
     )
     for feedback in feedbacks:
         # The department has the CAPA-form time again for the new round's measures.
         sla.clock_start(feedback=feedback, kind=ClockKind.CAPA_FORM, start=now)
-    send_notice(
-        recipients=_lead_department_people(locked),
-        kind="capa_returned",
-        subject=gettext_lazy("CAPA form %(capa)s: effect %(result)s, plan new measures (round %(round)s)"),
-        body=gettext_lazy("Quality's finding: %(note)s"),
-        params={
-            "capa": locked.number,
-            "result": EffectVerification.Result(result).label,
-            "round": locked.round,
-            "note": note,
-        },
-        url=_capa_url(locked),
-        feedback=feedbacks[0] if feedbacks else None,
-        exclude=actor,
-    )
     return verification
 
 

@@ -5,24 +5,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
-from accounts.roles import Role
-from accounts.selectors import department_heads, users_with_role
 from core.errors import DomainError
-from corrective_actions.notices import send_notice
 from feedback.models import (
     Assignment,
     Feedback,
     Pause,
-    Severity,
     Status,
 )
 from feedback.services import raise_field_errors
 from feedback.workflow import feedback_save, feedback_transition, lock_feedback
 from sla import services as sla
-from sla.models import ClockKind
 
 from .rules import (
     _ensure,
@@ -97,39 +91,7 @@ def feedback_assign(
         reason=_("Assigned to %(departments)s (lead: %(lead)s)") % {"departments": names, "lead": lead},
         changes={"quality_owner": locked.quality_owner or actor},
         at=now,
-    )
-    capa_clock = locked.started_clocks[ClockKind.CAPA_FORM]
-    url = locked.get_absolute_url()
-    subject = gettext_lazy("%(number)s assigned to %(departments)s (lead: %(lead)s)")
-    body = gettext_lazy("Owners: %(owners)s. Customer's words: %(description)s")
-    params = {
-        "number": locked.number,
-        "departments": names,
-        "lead": lead.name,
-        "owners": "、".join(f"{a.department}: {a.owner}" for a in assignments),
-        "description": locked.description,
-    }
-    send_notice(
-        recipients=[a.owner for a in assignments] + department_heads(a.department_id for a in assignments),
-        kind="assignment",
-        subject=subject,
-        body=body,
-        params=params,
-        url=url,
-        feedback=locked,
-        urgent=locked.severity == Severity.URGENT,
-        exclude=actor,
-        deadline=capa_clock.due_at,
-    )
-    send_notice(
-        recipients=users_with_role(Role.MANAGEMENT),
-        kind="assignment_copy",
-        subject=subject,
-        body=body,
-        params=params,
-        url=url,
-        feedback=locked,
-        exclude=actor,
+        notice={"assignments": assignments, "lead": lead},
     )
     return assignments
 

@@ -8,14 +8,10 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.roles import Role
-from accounts.selectors import users_with_role
 from catalog.models import FaultPhenomenon
 from core.errors import DomainError
-from corrective_actions.notices import quality_recipients, send_notice
 from feedback.models import (
     Attachment,
     Category,
@@ -25,7 +21,7 @@ from feedback.models import (
     Verification,
 )
 from feedback.services import attachments_add, raise_field_errors
-from feedback.workflow import feedback_save, feedback_transition, lock_feedback
+from feedback.workflow import feedback_graded_effects, feedback_save, feedback_transition, lock_feedback
 from sla import services as sla
 from sla.models import ClockKind
 
@@ -165,27 +161,7 @@ def feedback_grade(*, feedback: Feedback, actor: User, expected_version: int, se
         reason=_("Graded %(severity)s") % {"severity": locked.get_severity_display()},
         update_fields=["severity", "graded_at", "quality_owner"],
     )
-    if severity == Severity.URGENT and not locked.emergency_started_at:
-        clock = sla.clock_start(feedback=locked, kind=ClockKind.EMERGENCY, start=now)
-        send_notice(
-            deadline=clock.due_at,
-            recipients=[*users_with_role(Role.MANAGEMENT), *quality_recipients([locked])],
-            kind="emergency",
-            subject=gettext_lazy("Level Ⅲ (urgent): %(number)s %(model)s"),
-            body=gettext_lazy("Customer's words: %(description)s"),
-            params={
-                "number": locked.number,
-                "model": str(locked.product_model or ""),
-                "description": locked.description,
-            },
-            url=locked.get_absolute_url(),
-            feedback=locked,
-            urgent=True,
-            dedup_key=f"emergency:{locked.pk}",
-            exclude=actor,
-        )
-    elif previous == Severity.URGENT and not locked.emergency_started_at:
-        sla.clock_stop(feedback=locked, kind=ClockKind.EMERGENCY, at=now)
+    feedback_graded_effects(locked, previous=previous, actor=actor, at=now)
     return locked
 
 
