@@ -242,9 +242,20 @@ def feedback_transition(
 
 
 def feedback_save(
-    feedback: Feedback, *, actor, reason: str = "", update_fields: list[str] | None = None
+    feedback: Feedback,
+    *,
+    actor,
+    reason: str = "",
+    update_fields: list[str] | None = None,
+    changes: dict | None = None,
 ) -> None:
-    """Save with the version bumped and the history line attributed to ``actor`` with ``reason``."""
+    """Save with the version bumped and the history line attributed to ``actor`` with ``reason``; ``changes``
+    (field → value) set and saved (``core.versioning.save_versioned``)."""
     save_versioned(
-        feedback, actor=actor, reason=reason, update_fields=update_fields, also_update=("updated_at",)
+        feedback,
+        actor=actor,
+        reason=reason,
+        update_fields=update_fields,
+        also_update=("updated_at",),
+        changes=changes,
     )

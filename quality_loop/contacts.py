@@ -36,7 +36,7 @@ from feedback.models import (
     Status,
 )
 from feedback.selectors import callback_of
-from feedback.services import attachments_add, raise_field_errors
+from feedback.services import attachments_add, in_the_future, raise_field_errors
 from feedback.workflow import feedback_save, lock_feedback
 from workcalendar.calendar import get_calendar
 
@@ -123,7 +123,7 @@ def contact_log_add(
         errors["kind"] = [_("Choose the kind of contact.")]
     if method not in CommunicationLog.Method.values:
         errors["method"] = [_("Choose how the customer was contacted.")]
-    if contacted_at > now + dt.timedelta(minutes=5):
+    if in_the_future(contacted_at, now):
         errors["contacted_at"] = [_("The contact time cannot be in the future.")]
     raise_field_errors(errors)
     log = CommunicationLog.objects.create(
@@ -149,10 +149,8 @@ def feedback_mark_handled(
     locked = lock_feedback(feedback)
     if locked.handled_at is not None or locked.status in (Status.CLOSED, Status.VOIDED):
         return callback_of(locked)
-    locked.handled_at = at
-    feedback_save(locked, actor=actor, reason=_("Customer's problem handled"), update_fields=["handled_at"])
-    callback = callback_open(feedback=locked, actor=actor, at=at)
-    return callback
+    feedback_save(locked, actor=actor, reason=_("Customer's problem handled"), changes={"handled_at": at})
+    return callback_open(feedback=locked, actor=actor, at=at)
 
 
 @transaction.atomic
@@ -182,7 +180,7 @@ def callback_attempt_record(
             errors["satisfaction"] = [_("Record the customer's satisfaction.")]
     elif satisfaction:
         errors["satisfaction"] = [_("Satisfaction is recorded only when the customer was reached.")]
-    if attempted_at > now + dt.timedelta(minutes=5):
+    if in_the_future(attempted_at, now):
         errors["attempted_at"] = [_("The call time cannot be in the future.")]
     elif attempted_at < callback.opened_at:
         errors["attempted_at"] = [_("The call time is before the callback was opened.")]

@@ -64,25 +64,24 @@ def measure_lock(measure: Measure, *, expected_version: int | None = None) -> Me
     )
 
 
-def _capa_save(capa: Capa, *, actor: User, reason: str = "", update_fields: list[str] | None = None) -> None:
+def _capa_save(capa: Capa, *, actor: User, reason: str = "", **save) -> None:
+    """``save``: ``update_fields``, ``changes`` (``core.versioning.save_versioned``)."""
     save_versioned(
         capa,
         actor=actor,
         reason=reason,
-        update_fields=update_fields,
         clean_exclude=["created_by", "lead_department", "opened_for"],
+        **save,
     )
 
 
-def _measure_save(
-    measure: Measure, *, actor: User, reason: str = "", update_fields: list[str] | None = None
-) -> None:
+def _measure_save(measure: Measure, *, actor: User, reason: str = "", **save) -> None:
     save_versioned(
         measure,
         actor=actor,
         reason=reason,
-        update_fields=update_fields,
         clean_exclude=["capa", "owner", "created_by", "department", "withdrawn_by"],
+        **save,
     )
 
 
@@ -104,10 +103,7 @@ def _capa_move(
             _("A CAPA form that is “%(current)s” cannot become “%(target)s”.")
             % {"current": CapaStatus(capa.status).label, "target": CapaStatus(to_status).label}
         )
-    for field, value in (changes or {}).items():
-        setattr(capa, field, value)
-    capa.status = to_status
-    _capa_save(capa, actor=actor, reason=reason)
+    _capa_save(capa, actor=actor, reason=reason, changes={**(changes or {}), "status": to_status})
     move_notices_send(
         rules.CAPA_MOVE_NOTICES.get((from_status, to_status), ()), capa=capa, actor=actor, **(notice or {})
     )
@@ -143,11 +139,7 @@ def measure_move(
             _("A measure that is “%(current)s” cannot become “%(target)s”.")
             % {"current": Measure.State(measure.state).label, "target": Measure.State(to_state).label}
         )
-    changes = changes or {}
-    for field, value in changes.items():
-        setattr(measure, field, value)
-    measure.state = to_state
-    _measure_save(measure, actor=actor, reason=reason, update_fields=["state", *changes])
+    _measure_save(measure, actor=actor, reason=reason, changes={**(changes or {}), "state": to_state})
     if to_state in rules.MEASURE_MOVE_STOPS_CLOCK:
         clock_feedback = _clock_feedback(measure.capa)
         if clock_feedback is not None:

@@ -255,12 +255,11 @@ def capa_link_feedback(
             % {"number": locked.number, "department": locked_capa.lead_department, "capa": locked_capa.number}
         )
     now = timezone.now()
-    locked.capa = locked_capa
     feedback_save(
         locked,
         actor=actor,
         reason=_("Linked to CAPA form %(capa)s (same root cause)") % {"capa": locked_capa.number},
-        update_fields=["capa"],
+        changes={"capa": locked_capa},
     )
     if locked_capa.status not in rules.PLANNING_STATUSES:
         sla.clock_stop(feedback=locked, kind=ClockKind.CAPA_FORM, at=now)

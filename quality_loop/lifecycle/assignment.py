@@ -118,12 +118,11 @@ def pause_start(
         )
     now = timezone.now()
     pause = Pause.objects.create(feedback=locked, reason=reason, note=note, started_at=now, started_by=actor)
-    locked.waiting_reason = reason
     feedback_save(
         locked,
         actor=actor,
         reason=_("Waiting: %(reason)s") % {"reason": pause.get_reason_display()},
-        update_fields=["waiting_reason"],
+        changes={"waiting_reason": reason},
     )
     sla.clocks_pause(feedback=locked, at=now)
     return pause
@@ -147,12 +146,11 @@ def pause_end(*, feedback: Feedback, actor: User, expected_version: int) -> Paus
     pause.ended_at = now
     pause.ended_by = actor
     pause.save(update_fields=["ended_at", "ended_by"])
-    locked.waiting_reason = ""
     feedback_save(
         locked,
         actor=actor,
         reason=_("Waiting ended: %(reason)s") % {"reason": pause.get_reason_display()},
-        update_fields=["waiting_reason"],
+        changes={"waiting_reason": ""},
     )
     sla.clocks_resume(feedback=locked, at=now)
     return pause

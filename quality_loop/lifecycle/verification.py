@@ -34,6 +34,12 @@ from .rules import (
 
 
 # --- verification, classification, grading --------------------------------------------------------
+def _quality_owner_default(feedback: Feedback, actor: User) -> None:
+    """The quality engineer who first works on a feedback is in charge of it until someone is named."""
+    if not feedback.quality_owner_id:
+        feedback.quality_owner = actor
+
+
 @transaction.atomic
 def feedback_verify(
     *,
@@ -126,15 +132,13 @@ def feedback_classify(
         elif fault_phenomenon.line_id not in (None, line_id):
             errors["fault_phenomenon"] = [_("This fault phenomenon belongs to another product line.")]
     raise_field_errors(errors)
-    locked.category = category
-    locked.fault_phenomenon = fault_phenomenon
-    if not locked.quality_owner_id:
-        locked.quality_owner = actor
+    _quality_owner_default(locked, actor)
     feedback_save(
         locked,
         actor=actor,
         reason=_("Classified"),
-        update_fields=["category", "fault_phenomenon", "quality_owner"],
+        update_fields=["quality_owner"],
+        changes={"category": category, "fault_phenomenon": fault_phenomenon},
     )
     return locked
 
@@ -151,15 +155,13 @@ def feedback_grade(*, feedback: Feedback, actor: User, expected_version: int, se
         return locked
     now = timezone.now()
     previous = locked.severity
-    locked.severity = severity
-    locked.graded_at = now
-    if not locked.quality_owner_id:
-        locked.quality_owner = actor
+    _quality_owner_default(locked, actor)
     feedback_save(
         locked,
         actor=actor,
-        reason=_("Graded %(severity)s") % {"severity": locked.get_severity_display()},
-        update_fields=["severity", "graded_at", "quality_owner"],
+        reason=_("Graded %(severity)s") % {"severity": Severity(severity).label},
+        update_fields=["quality_owner"],
+        changes={"severity": severity, "graded_at": now},
     )
     feedback_graded_effects(locked, previous=previous, actor=actor, at=now)
     return locked
@@ -179,14 +181,11 @@ def feedback_emergency_started(
             field_errors={"note": [_("Describe the emergency response (who does what).")]},
         )
     now = timezone.now()
-    locked.emergency_started_at = now
-    locked.emergency_started_by = actor
-    locked.emergency_note = note
     feedback_save(
         locked,
         actor=actor,
         reason=_("Emergency response started"),
-        update_fields=["emergency_started_at", "emergency_started_by", "emergency_note"],
+        changes={"emergency_started_at": now, "emergency_started_by": actor, "emergency_note": note},
     )
     sla.clock_stop(feedback=locked, kind=ClockKind.EMERGENCY, at=now)
     return locked
