@@ -49,3 +49,11 @@ def save_versioned(
     if clean_exclude is not None:
         obj.full_clean(exclude=clean_exclude)
     obj.save(update_fields=[*update_fields, "version", *also_update] if update_fields is not None else None)
+
+
+def save_checked(obj: models.Model, *, actor, clean_exclude: list[str] | None = None) -> None:
+    """Save a record a person wrote (new, or without a version of its own): validated first, the history line
+    attributed to ``actor``."""
+    obj._history_user = actor
+    obj.full_clean(exclude=clean_exclude)
+    obj.save()

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.selectors import department_heads
 from feedback.models import Assignment, Feedback, Status
-from feedback.workflow import quality_recipients
+from feedback.workflow import MoveEffects, quality_recipients
 from notifications.declared import MoveNotice
+from sla.models import ClockKind
 
 from .models import Capa, CapaStatus, EffectVerification, Measure
 
@@ -28,6 +29,29 @@ CAPA_MOVES: dict[str, frozenset[str]] = {
     CapaStatus.EFFECTIVE: frozenset(),
 }
 PLANNING_STATUSES = frozenset({CapaStatus.DRAFT, CapaStatus.RETURNED})
+
+
+# (from, to) → what the move does to the deadlines of the form's linked feedbacks (``_capa_move`` carries it out; the
+# measures' own deadlines start when the form is accepted, ``services.review``, and stop with each measure's move).
+CAPA_MOVE_EFFECTS: dict[tuple[str, str], MoveEffects] = {
+    # submitted: the lead department's time to its CAPA form is over, met or missed
+    **{
+        (planning, CapaStatus.SUBMITTED): MoveEffects(stop=(ClockKind.CAPA_FORM,))
+        for planning in PLANNING_STATUSES
+    },
+    # every measure implemented: quality's time to verify the effect starts
+    (CapaStatus.IN_PROGRESS, CapaStatus.PENDING_VERIFICATION): MoveEffects(
+        start=(ClockKind.EFFECT_VERIFICATION,)
+    ),
+    # verified effective: the effect verification is done
+    (CapaStatus.PENDING_VERIFICATION, CapaStatus.EFFECTIVE): MoveEffects(
+        stop=(ClockKind.EFFECT_VERIFICATION,)
+    ),
+    # not effective: verification done, and the department has the CAPA-form time again for the next round
+    (CapaStatus.PENDING_VERIFICATION, CapaStatus.RETURNED): MoveEffects(
+        stop=(ClockKind.EFFECT_VERIFICATION,), start=(ClockKind.CAPA_FORM,)
+    ),
+}
 
 
 def capa_url(capa: Capa) -> str:

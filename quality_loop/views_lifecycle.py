@@ -54,12 +54,18 @@ def _version(cd: dict, feedback: Feedback) -> int:
     return cd.get("version") or feedback.version
 
 
+def _on(service, request: HttpRequest, feedback: Feedback, cd: dict, **fields):
+    """``service`` on ``feedback`` by the requesting user, at the version the form was opened on."""
+    return service(feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), **fields)
+
+
 # --- what each action does --------------------------------------------------------------------------------------
 def _verify(request, feedback, cd, form):
-    verification = lifecycle.feedback_verify(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    verification = _on(
+        lifecycle.feedback_verify,
+        request,
+        feedback,
+        cd,
         frequency=cd["frequency"],
         verdict=cd["verdict"],
         methods=cd["methods"],
@@ -73,10 +79,11 @@ def _verify(request, feedback, cd, form):
 
 @transaction.atomic
 def _classify(request, feedback, cd, form):
-    classified = lifecycle.feedback_classify(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    classified = _on(
+        lifecycle.feedback_classify,
+        request,
+        feedback,
+        cd,
         category=cd["category"],
         fault_phenomenon=cd["fault_phenomenon"],
     )
@@ -90,17 +97,16 @@ def _classify(request, feedback, cd, form):
 
 
 def _emergency(request, feedback, cd, form):
-    lifecycle.feedback_emergency_started(
-        feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), note=cd["note"]
-    )
+    _on(lifecycle.feedback_emergency_started, request, feedback, cd, note=cd["note"])
     return _("Emergency response recorded; the 24-hour clock has stopped.")
 
 
 def _assign(request, feedback, cd, form):
-    assignments = lifecycle.feedback_assign(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    assignments = _on(
+        lifecycle.feedback_assign,
+        request,
+        feedback,
+        cd,
         owners=form.owners(),
         lead=cd["lead"],
     )
@@ -110,17 +116,16 @@ def _assign(request, feedback, cd, form):
 
 
 def _capa_link(request, feedback, cd, form):
-    capa_services.capa_link_feedback(
-        capa=cd["capa"], feedback=feedback, actor=request.user, expected_version=_version(cd, feedback)
-    )
+    _on(capa_services.capa_link_feedback, request, feedback, cd, capa=cd["capa"])
     return _("Linked to the CAPA form %(capa)s.") % {"capa": cd["capa"].number}
 
 
 def _pause_start(request, feedback, cd, form):
-    pause = lifecycle.pause_start(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    pause = _on(
+        lifecycle.pause_start,
+        request,
+        feedback,
+        cd,
         reason=cd["reason"],
         note=cd["note"],
     )
@@ -130,7 +135,7 @@ def _pause_start(request, feedback, cd, form):
 
 
 def _pause_end(request, feedback, cd, form):
-    lifecycle.pause_end(feedback=feedback, actor=request.user, expected_version=_version(cd, feedback))
+    _on(lifecycle.pause_end, request, feedback, cd)
     return _("Waiting period ended: the deadlines run again with the time they had left.")
 
 
@@ -167,17 +172,16 @@ def _callback_unreachable(request, feedback, cd, form):
 
 
 def _close_not_confirmed(request, feedback, cd, form):
-    lifecycle.feedback_close_not_confirmed(
-        feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), note=cd["note"]
-    )
+    _on(lifecycle.feedback_close_not_confirmed, request, feedback, cd, note=cd["note"])
     return _("%(number)s closed as not confirmed.") % {"number": feedback.number}
 
 
 def _close_duplicate(request, feedback, cd, form):
-    closed = lifecycle.feedback_close_duplicate(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    closed = _on(
+        lifecycle.feedback_close_duplicate,
+        request,
+        feedback,
+        cd,
         original_number=cd["original_number"],
         note=cd["note"],
     )
@@ -188,9 +192,7 @@ def _close_duplicate(request, feedback, cd, form):
 
 
 def _close_resolved(request, feedback, cd, form):
-    lifecycle.feedback_close_resolved(
-        feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), note=cd["note"]
-    )
+    _on(lifecycle.feedback_close_resolved, request, feedback, cd, note=cd["note"])
     return _("%(number)s closed.") % {"number": feedback.number}
 
 

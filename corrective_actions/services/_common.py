@@ -91,12 +91,15 @@ def _capa_move(
     to_status: str,
     actor: User,
     reason: str,
+    at: dt.datetime,
+    feedbacks: list[Feedback] | None = None,
     changes: dict | None = None,
     notice: dict | None = None,
 ) -> Capa:
     """The one function that changes a form's status (``rules.CAPA_MOVES``), ``capa`` locked by the caller:
-    ``changes`` saved with the status in one history line, then the move's notices (``rules.CAPA_MOVE_NOTICES``,
-    which read ``notice``: the linked feedbacks and what the step adds)."""
+    ``changes`` saved with the status in one history line; then the move's effects at ``at`` on the deadlines of
+    the linked ``feedbacks`` (``rules.CAPA_MOVE_EFFECTS``) and its notices (``rules.CAPA_MOVE_NOTICES``, which read
+    the feedbacks and ``notice``: what the step adds)."""
     from_status = capa.status
     if to_status not in rules.CAPA_MOVES.get(capa.status, frozenset()):
         raise DomainError(
@@ -104,8 +107,19 @@ def _capa_move(
             % {"current": CapaStatus(capa.status).label, "target": CapaStatus(to_status).label}
         )
     _capa_save(capa, actor=actor, reason=reason, changes={**(changes or {}), "status": to_status})
+    feedbacks = feedbacks or []
+    effects = rules.CAPA_MOVE_EFFECTS.get((from_status, to_status))
+    for feedback in feedbacks if effects else ():
+        for kind in effects.stop:
+            sla.clock_stop(feedback=feedback, kind=kind, at=at)
+        for kind in effects.start:
+            sla.clock_start(feedback=feedback, kind=kind, start=at)
     move_notices_send(
-        rules.CAPA_MOVE_NOTICES.get((from_status, to_status), ()), capa=capa, actor=actor, **(notice or {})
+        rules.CAPA_MOVE_NOTICES.get((from_status, to_status), ()),
+        capa=capa,
+        actor=actor,
+        feedbacks=feedbacks,
+        **(notice or {}),
     )
     return capa
 

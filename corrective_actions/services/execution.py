@@ -139,11 +139,10 @@ def _after_measure_change(capa: Capa, *, actor: User, at: dt.datetime) -> None:
         to_status=CapaStatus.PENDING_VERIFICATION,
         actor=actor,
         reason=_("Every measure implemented (round %(round)s)") % {"round": capa.round},
+        at=at,
+        feedbacks=feedbacks,
         changes={"implemented_at": at},
-        notice={"feedbacks": feedbacks},
     )
-    for feedback in feedbacks:
-        sla.clock_start(feedback=feedback, kind=ClockKind.EFFECT_VERIFICATION, start=at)
 
 
 # --- effect verification --------------------------------------------------------------------------
@@ -186,14 +185,14 @@ def effect_verification_record(
     for upload in uploads:
         capa_attachment_add(capa=locked, actor=actor, upload=upload, effect_verification=verification)
     feedbacks = _linked_feedbacks(locked)
-    for feedback in feedbacks:
-        sla.clock_stop(feedback=feedback, kind=ClockKind.EFFECT_VERIFICATION, at=now)
     if result == EffectVerification.Result.EFFECTIVE:
         _capa_move(
             locked,
             to_status=CapaStatus.EFFECTIVE,
             actor=actor,
             reason=_("Verified effective (round %(round)s)") % {"round": locked.round},
+            at=now,
+            feedbacks=feedbacks,
             changes={"verified_effective_at": now},
         )
         ports.linked_feedbacks().capa_effective(capa=locked, actor=actor, at=now)
@@ -204,17 +203,16 @@ def effect_verification_record(
         actor=actor,
         reason=_("%(result)s (round %(round)s): a new round of measures is needed")
         % {"result": verification.get_result_display(), "round": locked.round},
+        at=now,
+        feedbacks=feedbacks,
         changes={
             "round": locked.round + 1,
             "implemented_at": None,
             "accepted_at": None,
             "submitted_at": None,
         },
-        notice={"feedbacks": feedbacks, "verification": verification},
+        notice={"verification": verification},
     )
-    for feedback in feedbacks:
-        # The department has the CAPA-form time again for the new round's measures.
-        sla.clock_start(feedback=feedback, kind=ClockKind.CAPA_FORM, start=now)
     return verification
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from core.errors import DomainError
+from core.versioning import save_checked
 from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
 from feedback.services import raise_field_errors
@@ -116,9 +117,7 @@ def capa_create(
         created_at=now,
         opened_for=locked,
     )
-    capa._history_user = actor
-    capa.full_clean()
-    capa.save()
+    save_checked(capa, actor=actor)
     feedback_save(
         locked,
         actor=actor,
@@ -183,9 +182,7 @@ def measure_add(
         round=locked.round,
         created_by=actor,
     )
-    measure._history_user = actor
-    measure.full_clean()
-    measure.save()
+    save_checked(measure, actor=actor)
     _capa_save(locked, actor=actor, reason=_("Measure planned: %(m)s") % {"m": measure}, update_fields=[])
     return measure
 

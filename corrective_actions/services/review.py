@@ -73,11 +73,10 @@ def capa_submit(*, capa: Capa, actor: User, expected_version: int) -> Capa:
         to_status=CapaStatus.SUBMITTED,
         actor=actor,
         reason=_("Submitted (round %(round)s)") % {"round": locked.round},
+        at=now,
+        feedbacks=feedbacks,
         changes={"submitted_at": now, "submitted_by": actor},
-        notice={"feedbacks": feedbacks},
     )
-    for feedback in feedbacks:
-        sla.clock_stop(feedback=feedback, kind=ClockKind.CAPA_FORM, at=now)
     return locked
 
 
@@ -109,7 +108,9 @@ def capa_review(
             to_status=CapaStatus.RETURNED,
             actor=actor,
             reason=_("Returned: %(c)s") % {"c": comment},
-            notice={"feedbacks": feedbacks, "comment": comment},
+            at=now,
+            feedbacks=feedbacks,
+            notice={"comment": comment},
         )
         return review
     clock_feedback = _clock_feedback(locked)
@@ -123,6 +124,7 @@ def capa_review(
         to_status=CapaStatus.IN_PROGRESS,
         actor=actor,
         reason=_("Accepted (round %(round)s)") % {"round": locked.round},
+        at=now,
         changes={"accepted_at": now},
         notice={"measures": measures, "clock_feedback": clock_feedback},
     )

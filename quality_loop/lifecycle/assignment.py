@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from core.errors import DomainError
+from core.versioning import save_checked
 from feedback.models import (
     Assignment,
     Feedback,
@@ -79,9 +80,7 @@ def feedback_assign(
             assigned_by=actor,
             assigned_at=now,
         )
-        assignment._history_user = actor
-        assignment.full_clean(exclude=["feedback"])
-        assignment.save()
+        save_checked(assignment, actor=actor, clean_exclude=["feedback"])
         assignments.append(assignment)
     names = "、".join(str(a.department) for a in assignments)
     locked = feedback_transition(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalog.models import FaultPhenomenon
 from core.errors import DomainError
+from core.versioning import save_checked
 from feedback.models import (
     Attachment,
     Category,
@@ -81,9 +82,7 @@ def feedback_verify(
     verification.note = note
     verification.verified_by = actor
     verification.verified_at = now
-    verification._history_user = actor
-    verification.full_clean()
-    verification.save()
+    save_checked(verification, actor=actor)
     attachments_add(feedback=locked, actor=actor, uploads=uploads, purpose=Attachment.Purpose.VERIFICATION)
     reason = _("Verification recorded: %(verdict)s") % {"verdict": verification.get_verdict_display()}
     if first:

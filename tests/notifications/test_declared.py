@@ -73,3 +73,13 @@ def test_no_service_builds_a_notice_by_hand():
                 if name in {"notify", "send_notice"}:
                     callers.add(str(relative))
     assert callers == set()
+
+
+def test_the_notices_and_effects_are_declared_for_moves_that_exist():
+    from corrective_actions.rules import CAPA_MOVE_EFFECTS, CAPA_MOVES
+    from feedback.workflow import ALLOWED_MOVES
+    from quality_loop.callback_moves import CALLBACK_MOVES
+
+    assert all(to in ALLOWED_MOVES[frm] for frm, to in MOVE_NOTICES)
+    assert all(to in CAPA_MOVES[frm] for frm, to in [*CAPA_MOVE_NOTICES, *CAPA_MOVE_EFFECTS])
+    assert set(CALLBACK_NOTICES) <= set(CALLBACK_MOVES)
