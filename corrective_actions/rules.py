@@ -1,5 +1,9 @@
-"""Who may do what to a CAPA form, and in which state. Each ``why_not_*`` returns ``None`` when the action is
-allowed, otherwise the (translated) reason; services raise it as a DomainError, pages hide the button.
+"""A CAPA form's moves and who may do what to it. The move tables: ``CAPA_MOVES`` (which moves), with what each
+does to the linked feedbacks' deadlines (``CAPA_MOVE_EFFECTS``) and whom it tells (``CAPA_MOVE_NOTICES``), all
+carried out by ``services._common._capa_move``; a measure's moves (``MEASURE_MOVES``, ``services._common.measure_move``).
+
+Each ``why_not_*`` returns ``None`` when the action is allowed, otherwise the (translated) reason; services raise it
+as a DomainError, pages hide the button.
 
 Visibility comes first (``selectors.capa_visible_to``: not visible → 404); these rules are about a CAPA form the
 user can see."""
