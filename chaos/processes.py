@@ -91,15 +91,13 @@ def web(env: dict, logs: Path, port: int) -> Process:
     return Process("web", argv, env, logs)
 
 
+def _celery(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "config", *args, "--loglevel=INFO"]
+
+
 def worker(env: dict, logs: Path, name: str = "worker") -> Process:
     argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "worker",
-        "--loglevel=INFO",
+        *_celery("worker"),
         "--concurrency=1",
         f"--hostname={name}@chaos",
         "--without-gossip",
@@ -111,14 +109,5 @@ def worker(env: dict, logs: Path, name: str = "worker") -> Process:
 
 def beat(env: dict, logs: Path, name: str = "beat") -> Process:
     schedule = logs / f"{name}-schedule"
-    argv = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "config",
-        "beat",
-        "--loglevel=INFO",
-        f"--schedule={schedule}",
-    ]
+    argv = [*_celery("beat"), f"--schedule={schedule}"]
     return Process(name, argv, env, logs)

@@ -34,12 +34,26 @@ def save_versioned(
     update_fields: list[str] | None = None,
     clean_exclude: list[str] | None = None,
     also_update: tuple[str, ...] = (),
+    changes: dict | None = None,
 ) -> None:
     """Save ``obj`` with its version bumped and the history line attributed to ``actor`` with ``reason``;
-    ``clean_exclude``: run ``full_clean`` first, leaving out these fields (None: no clean)."""
+    ``changes`` (field → value) are set first and saved with ``update_fields``; ``clean_exclude``: run
+    ``full_clean`` first, leaving out these fields (None: no clean)."""
+    if changes:
+        for field, value in changes.items():
+            setattr(obj, field, value)
+        update_fields = [*(update_fields or ()), *changes]
     obj.version += 1
     obj._history_user = actor
     obj._change_reason = reason or None
     if clean_exclude is not None:
         obj.full_clean(exclude=clean_exclude)
     obj.save(update_fields=[*update_fields, "version", *also_update] if update_fields is not None else None)
+
+
+def save_checked(obj: models.Model, *, actor, clean_exclude: list[str] | None = None) -> None:
+    """Save a record a person wrote (new, or without a version of its own): validated first, the history line
+    attributed to ``actor``."""
+    obj._history_user = actor
+    obj.full_clean(exclude=clean_exclude)
+    obj.save()

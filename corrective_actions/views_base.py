@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.models import User
-from core.errors import DomainError, StaleError
+from core.action_views import ActionPage, action_handle
 
 from .models import Capa, Measure
 
@@ -39,8 +38,9 @@ def _handle(
     danger: bool = False,
     intro="",
 ) -> HttpResponse:
-    """GET: the form (or why it is not offered: ``why_not`` of the measure, else of the form). POST: the service;
-    errors show on the form, a stale form is refused with a message and shown again on the current state."""
+    """A CAPA action page (``core.action_views``): GET the form, or why it is not offered (``why_not`` of the
+    measure, else of the form); POST the service, its errors on the form, a stale form refused with a message and
+    shown again on the current state."""
     page = {
         "capa": capa,
         "title": title,
@@ -49,28 +49,25 @@ def _handle(
         "danger": danger,
         "intro": intro,
     }
-    blocked = why_not(request.user, measure or capa)
-    if request.method != "POST":
-        return _form_page(request, page, form=form_factory(), blocked=blocked)
-    form = form_factory(request.POST, request.FILES)
-    if not form.is_valid():
-        form.mark_invalid()
-        return _form_page(request, page, form=form, blocked=blocked, status=400)
-    try:
-        message = perform(form.cleaned_data)
-    except StaleError as exc:
-        messages.error(request, exc.message)
+
+    def reload(_capa: Capa) -> Capa:
         capa.refresh_from_db()
         if measure is not None:
             measure.refresh_from_db()
             measure.capa = capa
-        blocked = why_not(request.user, measure or capa)
-        return _form_page(request, page, form=form_factory(), blocked=blocked, status=409)
-    except DomainError as exc:
-        form.add_service_errors(exc.field_errors)
-        if not exc.field_errors:
-            form.add_error(None, exc.message)
-        form.mark_invalid()
-        return _form_page(request, page, form=form, blocked=blocked, status=400)
-    messages.success(request, message)
-    return _detail(capa)
+        return capa
+
+    return action_handle(
+        request,
+        capa,
+        page=ActionPage(
+            form=lambda _capa, *data: form_factory(*data),
+            why_not=lambda _capa: why_not(request.user, measure or capa),
+            render=lambda _capa, form, blocked, status: _form_page(
+                request, page, form=form, blocked=blocked, status=status
+            ),
+            reload=reload,
+            done=_detail,
+        ),
+        perform=lambda _capa, form: perform(form.cleaned_data),
+    )

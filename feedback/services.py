@@ -26,6 +26,14 @@ from .workflow import feedback_save, feedback_transition, lock_feedback, move_ef
 # The registration fields a customer service agent fills in (DOMAIN.md step 1).
 # Nothing the system tracks happened before this: a date before it is a typing error (or a fuzzer's 1517).
 EARLIEST_DATE = dt.date(2000, 1, 1)
+# A moment a person enters (feedback, contact, call) may be this much ahead of the server's clock.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def in_the_future(moment: dt.datetime | None, now: dt.datetime) -> bool:
+    """A moment entered by a person that has not come yet (beyond the clocks' tolerance)."""
+    return moment is not None and moment > now + CLOCK_TOLERANCE
+
 
 REGISTRATION_FIELDS = (
     "customer_name",
@@ -100,7 +108,7 @@ def registration_errors(
             _("Unknown customer request: %(value)s") % {"value": ", ".join(unknown)}
         ]
     feedback_time = data.get("feedback_time")
-    if feedback_time and feedback_time > now + dt.timedelta(minutes=5):
+    if in_the_future(feedback_time, now):
         errors["feedback_time"] = [_("The feedback time cannot be in the future.")]
     elif feedback_time and timezone.localtime(feedback_time).date() < EARLIEST_DATE:
         errors["feedback_time"] = [_("The feedback time cannot be before 2000.")]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """For looking into delivery problems: read-only."""
 
     list_display = (
@@ -22,12 +24,3 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient", "feedback")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -5,6 +5,7 @@ sender died is taken again once its lease has run out."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -32,3 +33,19 @@ def claim_due(
         if ids:
             due.model.objects.filter(pk__in=ids).update(**{lease_field: now + lease, **(also_set or {})})
     return ids
+
+
+def flush_in_batches(
+    *, claim: Callable[[], list[int]], send: Callable[[list[int]], int], batch_size: int, max_batches: int
+) -> int:
+    """Claim and send batch after batch (at most ``max_batches``) until a batch comes back short; how many
+    ``send`` says were delivered."""
+    sent = 0
+    for _ in range(max_batches):
+        ids = claim()
+        if not ids:
+            break
+        sent += send(ids)
+        if len(ids) < batch_size:
+            break
+    return sent

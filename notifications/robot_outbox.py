@@ -34,7 +34,7 @@ from workcalendar.calendar import next_working_time
 
 from . import robots
 from .models import Robot, RobotMessage, RobotRule, pick_language
-from .outbox import claim_due
+from .outbox import claim_due, flush_in_batches
 
 logger = logging.getLogger(__name__)
 
@@ -184,11 +184,9 @@ def retry_delay(attempts: int) -> dt.timedelta:
 def robot_outbox_flush(*, now: dt.datetime | None = None, batch_size: int = 50, max_batches: int = 20) -> int:
     """Post the robot messages that are due. Returns how many the robots took."""
     now = now or timezone.now()
-    sent = 0
-    for _ in range(max_batches):
-        ids = _claim(now=now, batch_size=batch_size)
-        if not ids:
-            break
+
+    def send(ids: list[int]) -> int:
+        sent = 0
         failed_robots: dict[int, dt.datetime] = {}
         for message in RobotMessage.objects.filter(pk__in=ids).select_related("robot").order_by("id"):
             if message.robot_id in failed_robots:
@@ -201,9 +199,14 @@ def robot_outbox_flush(*, now: dt.datetime | None = None, batch_size: int = 50, 
                 sent += 1
             else:
                 failed_robots[message.robot_id] = retry_at
-        if len(ids) < batch_size:
-            break
-    return sent
+        return sent
+
+    return flush_in_batches(
+        claim=lambda: _claim(now=now, batch_size=batch_size),
+        send=send,
+        batch_size=batch_size,
+        max_batches=max_batches,
+    )
 
 
 def _send_one(message: RobotMessage, *, now: dt.datetime) -> dt.datetime | None:

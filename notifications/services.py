@@ -31,7 +31,7 @@ from django.utils.translation import gettext
 from workcalendar.calendar import next_working_time
 
 from .models import Level, Notification, pick_language
-from .outbox import claim_due
+from .outbox import claim_due, flush_in_batches
 from .robot_outbox import robot_messages_route
 
 logger = logging.getLogger(__name__)
@@ -217,23 +217,25 @@ def _email_for(notification: Notification) -> EmailMessage:
 def email_outbox_flush(*, now: dt.datetime | None = None, batch_size: int = 50, max_batches: int = 20) -> int:
     """Send the e-mails that are due. Returns how many the mail server accepted."""
     now = now or timezone.now()
-    sent = 0
-    for _ in range(max_batches):
-        ids = _claim_emails(now=now, batch_size=batch_size)
-        if not ids:
-            break
+
+    def send(ids: list[int]) -> int:
         notifications = list(
             Notification.objects.filter(pk__in=ids).select_related("recipient").order_by("id")
         )
         connection = get_connection(fail_silently=False)
         try:
-            for notification in notifications:
-                sent += _send_one(notification, connection=connection, now=now)
+            return sum(
+                _send_one(notification, connection=connection, now=now) for notification in notifications
+            )
         finally:
             connection.close()
-        if len(ids) < batch_size:
-            break
-    return sent
+
+    return flush_in_batches(
+        claim=lambda: _claim_emails(now=now, batch_size=batch_size),
+        send=send,
+        batch_size=batch_size,
+        max_batches=max_batches,
+    )
 
 
 def _send_one(notification: Notification, *, connection, now: dt.datetime) -> int:

@@ -23,11 +23,9 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
-from corrective_actions.notices import quality_recipients, send_notice
 from feedback.models import (
     Attachment,
     Callback,
@@ -38,13 +36,11 @@ from feedback.models import (
     Status,
 )
 from feedback.selectors import callback_of
-from feedback.services import attachments_add, raise_field_errors
+from feedback.services import attachments_add, in_the_future, raise_field_errors
 from feedback.workflow import feedback_save, lock_feedback
-from sla import services as sla
-from sla.models import ClockKind
 from workcalendar.calendar import get_calendar
 
-from .callback_moves import callback_move
+from .callback_moves import callback_move, callback_open
 
 UNREACHABLE_MIN_ATTEMPTS = 3
 UNREACHABLE_MIN_WORKING_DAYS = 3
@@ -127,7 +123,7 @@ def contact_log_add(
         errors["kind"] = [_("Choose the kind of contact.")]
     if method not in CommunicationLog.Method.values:
         errors["method"] = [_("Choose how the customer was contacted.")]
-    if contacted_at > now + dt.timedelta(minutes=5):
+    if in_the_future(contacted_at, now):
         errors["contacted_at"] = [_("The contact time cannot be in the future.")]
     raise_field_errors(errors)
     log = CommunicationLog.objects.create(
@@ -153,24 +149,8 @@ def feedback_mark_handled(
     locked = lock_feedback(feedback)
     if locked.handled_at is not None or locked.status in (Status.CLOSED, Status.VOIDED):
         return callback_of(locked)
-    locked.handled_at = at
-    feedback_save(locked, actor=actor, reason=_("Customer's problem handled"), update_fields=["handled_at"])
-    callback, _created = Callback.objects.get_or_create(feedback=locked, defaults={"opened_at": at})
-    sla.clock_start(feedback=locked, kind=ClockKind.CALLBACK, start=at)
-    send_notice(
-        recipients=[locked.cs_owner],
-        kind="callback_due",
-        subject=gettext_lazy("%(number)s: the customer's problem is handled, make the satisfaction callback"),
-        body=gettext_lazy("Call %(customer)s (%(phone)s) within the callback deadline."),
-        params={
-            "number": locked.number,
-            "customer": locked.customer_name,
-            "phone": locked.contact_phone or "—",
-        },
-        url=locked.get_absolute_url(),
-        feedback=locked,
-    )
-    return callback
+    feedback_save(locked, actor=actor, reason=_("Customer's problem handled"), changes={"handled_at": at})
+    return callback_open(feedback=locked, actor=actor, at=at)
 
 
 @transaction.atomic
@@ -200,7 +180,7 @@ def callback_attempt_record(
             errors["satisfaction"] = [_("Record the customer's satisfaction.")]
     elif satisfaction:
         errors["satisfaction"] = [_("Satisfaction is recorded only when the customer was reached.")]
-    if attempted_at > now + dt.timedelta(minutes=5):
+    if in_the_future(attempted_at, now):
         errors["attempted_at"] = [_("The call time cannot be in the future.")]
     elif attempted_at < callback.opened_at:
         errors["attempted_at"] = [_("The call time is before the callback was opened.")]
@@ -229,18 +209,6 @@ def callback_attempt_record(
         reason=_("Satisfaction callback: %(s)s") % {"s": Satisfaction(satisfaction).label},
         update_fields=[],
     )
-    if satisfaction == Satisfaction.UNSATISFIED:
-        send_notice(
-            recipients=quality_recipients([locked]),
-            kind="unsatisfied",
-            subject=gettext_lazy("%(number)s: the customer is unsatisfied"),
-            body=gettext_lazy("Satisfaction callback: %(comment)s"),
-            params={"number": locked.number, "comment": attempt.comment or "—"},
-            url=locked.get_absolute_url(),
-            feedback=locked,
-            dedup_key=f"unsatisfied:{callback.pk}",
-            exclude=actor,
-        )
     return attempt
 
 

@@ -61,6 +61,15 @@ class DemoLoop:
             action()
         return True
 
+    def _customer_told(self, moment: dt.datetime, feedback: Feedback, agent, content: str) -> bool:
+        """Customer service logs telling the customer an outcome, as at ``moment``."""
+        return self._step(
+            moment,
+            lambda: contacts.contact_log_add(
+                feedback=feedback, actor=agent, content=content, kind=CommunicationLog.Kind.OUTCOME
+            ),
+        )
+
     def _on_feedback(self, service, feedback: Feedback, **kwargs):
         """``service`` on the feedback as it is now, with its current version."""
         fresh = Feedback.objects.get(pk=feedback.pk)
@@ -95,14 +104,11 @@ class DemoLoop:
         ):
             return False
         if not confirmed:
-            self._step(
+            self._customer_told(
                 t_verify + dt.timedelta(hours=2),
-                lambda: contacts.contact_log_add(
-                    feedback=feedback,
-                    actor=agent,
-                    content="已告知客户核实结果：故障未能复现，已指导正确使用方法，客户认可。",
-                    kind=CommunicationLog.Kind.OUTCOME,
-                ),
+                feedback,
+                agent,
+                "已告知客户核实结果：故障未能复现，已指导正确使用方法，客户认可。",
             )
             self._step(
                 t_verify + dt.timedelta(hours=3),
@@ -211,14 +217,11 @@ class DemoLoop:
             Satisfaction.UNSATISFIED,
         ][index % 4]
         t_handled = t_capa + dt.timedelta(days=3)
-        self._step(
+        self._customer_told(
             t_handled + dt.timedelta(hours=2),
-            lambda: contacts.contact_log_add(
-                feedback=feedback,
-                actor=agent,
-                content="已告知客户：上门检修完成，故障部件已免费更换。",
-                kind=CommunicationLog.Kind.OUTCOME,
-            ),
+            feedback,
+            agent,
+            "已告知客户：上门检修完成，故障部件已免费更换。",
         )
         if index % 5 == 2:
             self._step(

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from core.errors import DomainError, StaleError
+from core.action_views import ActionPage, action_handle
 from corrective_actions import services as capa_services
 from feedback.models import Feedback
 from feedback.selectors import feedback_get_visible
@@ -55,12 +54,18 @@ def _version(cd: dict, feedback: Feedback) -> int:
     return cd.get("version") or feedback.version
 
 
+def _on(service, request: HttpRequest, feedback: Feedback, cd: dict, **fields):
+    """``service`` on ``feedback`` by the requesting user, at the version the form was opened on."""
+    return service(feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), **fields)
+
+
 # --- what each action does --------------------------------------------------------------------------------------
 def _verify(request, feedback, cd, form):
-    verification = lifecycle.feedback_verify(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    verification = _on(
+        lifecycle.feedback_verify,
+        request,
+        feedback,
+        cd,
         frequency=cd["frequency"],
         verdict=cd["verdict"],
         methods=cd["methods"],
@@ -74,10 +79,11 @@ def _verify(request, feedback, cd, form):
 
 @transaction.atomic
 def _classify(request, feedback, cd, form):
-    classified = lifecycle.feedback_classify(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    classified = _on(
+        lifecycle.feedback_classify,
+        request,
+        feedback,
+        cd,
         category=cd["category"],
         fault_phenomenon=cd["fault_phenomenon"],
     )
@@ -91,17 +97,16 @@ def _classify(request, feedback, cd, form):
 
 
 def _emergency(request, feedback, cd, form):
-    lifecycle.feedback_emergency_started(
-        feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), note=cd["note"]
-    )
+    _on(lifecycle.feedback_emergency_started, request, feedback, cd, note=cd["note"])
     return _("Emergency response recorded; the 24-hour clock has stopped.")
 
 
 def _assign(request, feedback, cd, form):
-    assignments = lifecycle.feedback_assign(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    assignments = _on(
+        lifecycle.feedback_assign,
+        request,
+        feedback,
+        cd,
         owners=form.owners(),
         lead=cd["lead"],
     )
@@ -111,17 +116,16 @@ def _assign(request, feedback, cd, form):
 
 
 def _capa_link(request, feedback, cd, form):
-    capa_services.capa_link_feedback(
-        capa=cd["capa"], feedback=feedback, actor=request.user, expected_version=_version(cd, feedback)
-    )
+    _on(capa_services.capa_link_feedback, request, feedback, cd, capa=cd["capa"])
     return _("Linked to the CAPA form %(capa)s.") % {"capa": cd["capa"].number}
 
 
 def _pause_start(request, feedback, cd, form):
-    pause = lifecycle.pause_start(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    pause = _on(
+        lifecycle.pause_start,
+        request,
+        feedback,
+        cd,
         reason=cd["reason"],
         note=cd["note"],
     )
@@ -131,7 +135,7 @@ def _pause_start(request, feedback, cd, form):
 
 
 def _pause_end(request, feedback, cd, form):
-    lifecycle.pause_end(feedback=feedback, actor=request.user, expected_version=_version(cd, feedback))
+    _on(lifecycle.pause_end, request, feedback, cd)
     return _("Waiting period ended: the deadlines run again with the time they had left.")
 
 
@@ -168,17 +172,16 @@ def _callback_unreachable(request, feedback, cd, form):
 
 
 def _close_not_confirmed(request, feedback, cd, form):
-    lifecycle.feedback_close_not_confirmed(
-        feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), note=cd["note"]
-    )
+    _on(lifecycle.feedback_close_not_confirmed, request, feedback, cd, note=cd["note"])
     return _("%(number)s closed as not confirmed.") % {"number": feedback.number}
 
 
 def _close_duplicate(request, feedback, cd, form):
-    closed = lifecycle.feedback_close_duplicate(
-        feedback=feedback,
-        actor=request.user,
-        expected_version=_version(cd, feedback),
+    closed = _on(
+        lifecycle.feedback_close_duplicate,
+        request,
+        feedback,
+        cd,
         original_number=cd["original_number"],
         note=cd["note"],
     )
@@ -189,9 +192,7 @@ def _close_duplicate(request, feedback, cd, form):
 
 
 def _close_resolved(request, feedback, cd, form):
-    lifecycle.feedback_close_resolved(
-        feedback=feedback, actor=request.user, expected_version=_version(cd, feedback), note=cd["note"]
-    )
+    _on(lifecycle.feedback_close_resolved, request, feedback, cd, note=cd["note"])
     return _("%(number)s closed.") % {"number": feedback.number}
 
 
@@ -293,30 +294,21 @@ def _page(request: HttpRequest, feedback: Feedback, action: Action, form, *, blo
 @login_required
 def lifecycle_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     spec = ACTIONS[action]
-    feedback = feedback_get_visible(request.user, number)
-    blocked = spec.why_not(request.user, feedback)
-    if request.method != "POST":
-        form = spec.form_class(feedback=feedback, user=request.user)
-        return _page(request, feedback, spec, form, blocked=blocked)
-    form = spec.form_class(request.POST, request.FILES, feedback=feedback, user=request.user)
-    if not form.is_valid():
-        form.mark_invalid()
-        return _page(request, feedback, spec, form, blocked=blocked, status=400)
-    try:
-        message = spec.perform(request, feedback, form.cleaned_data, form)
-    except StaleError as exc:
-        messages.error(request, exc.message)
-        fresh = feedback_get_visible(request.user, number)
-        form = spec.form_class(feedback=fresh, user=request.user)
-        return _page(request, fresh, spec, form, blocked=spec.why_not(request.user, fresh), status=409)
-    except DomainError as exc:
-        form.add_service_errors(exc.field_errors)
-        if not exc.field_errors:
-            form.add_error(None, exc.message)
-        form.mark_invalid()
-        return _page(request, feedback, spec, form, blocked=blocked, status=400)
-    messages.success(request, message)
-    return redirect(feedback)
+    page = ActionPage(
+        form=lambda feedback, *data: spec.form_class(*data, feedback=feedback, user=request.user),
+        why_not=lambda feedback: spec.why_not(request.user, feedback),
+        render=lambda feedback, form, blocked, status: _page(
+            request, feedback, spec, form, blocked=blocked, status=status
+        ),
+        reload=lambda feedback: feedback_get_visible(request.user, number),
+        done=redirect,
+    )
+    return action_handle(
+        request,
+        feedback_get_visible(request.user, number),
+        page=page,
+        perform=lambda feedback, form: spec.perform(request, feedback, form.cleaned_data, form),
+    )
 
 
 @login_required

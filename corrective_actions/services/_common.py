@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from accounts.selectors import department_heads
 from core.errors import DomainError
 from core.versioning import lock_versioned, save_versioned
-from feedback.models import Assignment, Feedback, Status
+from feedback.models import Feedback, Status
+from notifications.declared import move_notices_send
 from sla import services as sla
 from sla.models import ClockKind
 
@@ -64,38 +64,63 @@ def measure_lock(measure: Measure, *, expected_version: int | None = None) -> Me
     )
 
 
-def _capa_save(capa: Capa, *, actor: User, reason: str = "", update_fields: list[str] | None = None) -> None:
+def _capa_save(capa: Capa, *, actor: User, reason: str = "", **save) -> None:
+    """``save``: ``update_fields``, ``changes`` (``core.versioning.save_versioned``)."""
     save_versioned(
         capa,
         actor=actor,
         reason=reason,
-        update_fields=update_fields,
         clean_exclude=["created_by", "lead_department", "opened_for"],
+        **save,
     )
 
 
-def _measure_save(
-    measure: Measure, *, actor: User, reason: str = "", update_fields: list[str] | None = None
-) -> None:
+def _measure_save(measure: Measure, *, actor: User, reason: str = "", **save) -> None:
     save_versioned(
         measure,
         actor=actor,
         reason=reason,
-        update_fields=update_fields,
         clean_exclude=["capa", "owner", "created_by", "department", "withdrawn_by"],
+        **save,
     )
 
 
-def _capa_move(capa: Capa, *, to_status: str, actor: User, reason: str, changes: dict | None = None) -> Capa:
+def _capa_move(
+    capa: Capa,
+    *,
+    to_status: str,
+    actor: User,
+    reason: str,
+    at: dt.datetime,
+    feedbacks: list[Feedback] | None = None,
+    changes: dict | None = None,
+    notice: dict | None = None,
+) -> Capa:
+    """The one function that changes a form's status (``rules.CAPA_MOVES``), ``capa`` locked by the caller:
+    ``changes`` saved with the status in one history line; then the move's effects at ``at`` on the deadlines of
+    the linked ``feedbacks`` (``rules.CAPA_MOVE_EFFECTS``) and its notices (``rules.CAPA_MOVE_NOTICES``, which read
+    the feedbacks and ``notice``: what the step adds)."""
+    from_status = capa.status
     if to_status not in rules.CAPA_MOVES.get(capa.status, frozenset()):
         raise DomainError(
             _("A CAPA form that is “%(current)s” cannot become “%(target)s”.")
             % {"current": CapaStatus(capa.status).label, "target": CapaStatus(to_status).label}
         )
-    for field, value in (changes or {}).items():
-        setattr(capa, field, value)
-    capa.status = to_status
-    _capa_save(capa, actor=actor, reason=reason)
+    _capa_save(capa, actor=actor, reason=reason, changes={**(changes or {}), "status": to_status})
+    feedbacks = feedbacks or []
+    effects = rules.CAPA_MOVE_EFFECTS.get((from_status, to_status))
+    for feedback in feedbacks if effects else ():
+        for kind in effects.stop:
+            sla.clock_stop(feedback=feedback, kind=kind, at=at)
+        for kind in effects.start:
+            sla.clock_start(feedback=feedback, kind=kind, start=at)
+    move_notices_send(
+        rules.CAPA_MOVE_NOTICES.get((from_status, to_status), ()),
+        capa=capa,
+        actor=actor,
+        feedbacks=feedbacks,
+        **(notice or {}),
+    )
     return capa
 
 
@@ -108,24 +133,6 @@ def _clock_feedback(capa: Capa) -> Feedback | None:
     if capa.opened_for_id:
         return capa.opened_for
     return Feedback.objects.filter(capa=capa).order_by("id").first()
-
-
-def _lead_department_people(capa: Capa) -> list[User]:
-    owners = list(
-        User.objects.filter(
-            pk__in=Assignment.objects.filter(
-                feedback__capa=capa, department_id=capa.lead_department_id
-            ).values("owner_id"),
-            is_active=True,
-        )
-    )
-    return owners + department_heads([capa.lead_department_id])
-
-
-def _capa_url(capa: Capa) -> str:
-    from django.urls import reverse
-
-    return reverse("corrective_actions:detail", kwargs={"number": capa.number})
 
 
 def measure_move(
@@ -146,11 +153,7 @@ def measure_move(
             _("A measure that is “%(current)s” cannot become “%(target)s”.")
             % {"current": Measure.State(measure.state).label, "target": Measure.State(to_state).label}
         )
-    changes = changes or {}
-    for field, value in changes.items():
-        setattr(measure, field, value)
-    measure.state = to_state
-    _measure_save(measure, actor=actor, reason=reason, update_fields=["state", *changes])
+    _measure_save(measure, actor=actor, reason=reason, changes={**(changes or {}), "state": to_state})
     if to_state in rules.MEASURE_MOVE_STOPS_CLOCK:
         clock_feedback = _clock_feedback(measure.capa)
         if clock_feedback is not None:

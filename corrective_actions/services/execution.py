@@ -10,7 +10,6 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
@@ -27,13 +26,10 @@ from ..models import (
     EffectVerification,
     Measure,
 )
-from ..notices import quality_recipients, send_notice
 from ._common import (
     _capa_move,
-    _capa_url,
     _end_of_day,
     _ensure,
-    _lead_department_people,
     _linked_feedbacks,
     _measure_save,
     capa_lock,
@@ -143,18 +139,9 @@ def _after_measure_change(capa: Capa, *, actor: User, at: dt.datetime) -> None:
         to_status=CapaStatus.PENDING_VERIFICATION,
         actor=actor,
         reason=_("Every measure implemented (round %(round)s)") % {"round": capa.round},
+        at=at,
+        feedbacks=feedbacks,
         changes={"implemented_at": at},
-    )
-    for feedback in feedbacks:
-        sla.clock_start(feedback=feedback, kind=ClockKind.EFFECT_VERIFICATION, start=at)
-    send_notice(
-        recipients=quality_recipients(feedbacks),
-        kind="effect_verification_due",
-        subject=gettext_lazy("CAPA form %(capa)s: every measure implemented, verify the effect"),
-        body=gettext_lazy("%(capa)s “%(title)s”: record the effect verification."),
-        params={"capa": capa.number, "title": capa.title},
-        url=_capa_url(capa),
-        feedback=feedbacks[0] if feedbacks else None,
     )
 
 
@@ -198,14 +185,14 @@ def effect_verification_record(
     for upload in uploads:
         capa_attachment_add(capa=locked, actor=actor, upload=upload, effect_verification=verification)
     feedbacks = _linked_feedbacks(locked)
-    for feedback in feedbacks:
-        sla.clock_stop(feedback=feedback, kind=ClockKind.EFFECT_VERIFICATION, at=now)
     if result == EffectVerification.Result.EFFECTIVE:
         _capa_move(
             locked,
             to_status=CapaStatus.EFFECTIVE,
             actor=actor,
             reason=_("Verified effective (round %(round)s)") % {"round": locked.round},
+            at=now,
+            feedbacks=feedbacks,
             changes={"verified_effective_at": now},
         )
         ports.linked_feedbacks().capa_effective(capa=locked, actor=actor, at=now)
@@ -216,30 +203,15 @@ def effect_verification_record(
         actor=actor,
         reason=_("%(result)s (round %(round)s): a new round of measures is needed")
         % {"result": verification.get_result_display(), "round": locked.round},
+        at=now,
+        feedbacks=feedbacks,
         changes={
             "round": locked.round + 1,
             "implemented_at": None,
             "accepted_at": None,
             "submitted_at": None,
         },
-    )
-    for feedback in feedbacks:
-        # The department has the CAPA-form time again for the new round's measures.
-        sla.clock_start(feedback=feedback, kind=ClockKind.CAPA_FORM, start=now)
-    send_notice(
-        recipients=_lead_department_people(locked),
-        kind="capa_returned",
-        subject=gettext_lazy("CAPA form %(capa)s: effect %(result)s, plan new measures (round %(round)s)"),
-        body=gettext_lazy("Quality's finding: %(note)s"),
-        params={
-            "capa": locked.number,
-            "result": EffectVerification.Result(result).label,
-            "round": locked.round,
-            "note": note,
-        },
-        url=_capa_url(locked),
-        feedback=feedbacks[0] if feedbacks else None,
-        exclude=actor,
+        notice={"verification": verification},
     )
     return verification
 
@@ -281,12 +253,11 @@ def capa_link_feedback(
             % {"number": locked.number, "department": locked_capa.lead_department, "capa": locked_capa.number}
         )
     now = timezone.now()
-    locked.capa = locked_capa
     feedback_save(
         locked,
         actor=actor,
         reason=_("Linked to CAPA form %(capa)s (same root cause)") % {"capa": locked_capa.number},
-        update_fields=["capa"],
+        changes={"capa": locked_capa},
     )
     if locked_capa.status not in rules.PLANNING_STATUSES:
         sla.clock_stop(feedback=locked, kind=ClockKind.CAPA_FORM, at=now)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
 from core.errors import DomainError
+from core.versioning import save_checked
 from feedback.models import Assignment, Feedback, Status
 from feedback.numbering import next_number
 from feedback.services import raise_field_errors
@@ -36,15 +37,11 @@ from .execution import _after_measure_change
 
 
 # --- validation of a measure's plan ---------------------------------------------------------------
-def _measure_plan_errors(
-    *,
-    capa: Capa,
-    kind: str,
-    description: str,
-    owner: User | None,
-    planned_date: dt.date | None,
-    today: dt.date,
-) -> dict[str, list[str]]:
+def _measure_plan_check(
+    *, capa: Capa, kind: str, description: str, owner: User | None, planned_date: dt.date | None
+) -> None:
+    """Refuse a measure's plan (new or changed) with every field's error named."""
+    today = timezone.localdate()
     errors: dict[str, list[str]] = {}
     if kind not in Measure.Kind.values:
         errors["kind"] = [_("Choose short-term or long-term.")]
@@ -72,7 +69,7 @@ def _measure_plan_errors(
         errors["planned_date"] = [
             _("The planned date %(date)s is in the past: plan a date from today on.") % {"date": planned_date}
         ]
-    return errors
+    raise_field_errors(errors)
 
 
 # --- writing the form -----------------------------------------------------------------------------
@@ -120,15 +117,12 @@ def capa_create(
         created_at=now,
         opened_for=locked,
     )
-    capa._history_user = actor
-    capa.full_clean()
-    capa.save()
-    locked.capa = capa
+    save_checked(capa, actor=actor)
     feedback_save(
         locked,
         actor=actor,
         reason=_("CAPA form %(capa)s opened") % {"capa": capa.number},
-        update_fields=["capa"],
+        changes={"capa": capa},
     )
     return capa
 
@@ -147,14 +141,15 @@ def capa_update(
     _ensure(rules.why_not_write(actor, locked))
     if not (title or "").strip():
         raise DomainError(_("Give the CAPA form a title."), field_errors={"title": [_("Required.")]})
-    locked.title = title.strip()
-    locked.root_cause_category = root_cause_category
-    locked.root_cause_analysis = root_cause_analysis
     _capa_save(
         locked,
         actor=actor,
         reason=_("Root cause updated"),
-        update_fields=["title", "root_cause_category", "root_cause_analysis"],
+        changes={
+            "title": title.strip(),
+            "root_cause_category": root_cause_category,
+            "root_cause_analysis": root_cause_analysis,
+        },
     )
     return locked
 
@@ -174,15 +169,8 @@ def measure_add(
     planned date in the past."""
     locked = capa_lock(capa, expected_version=expected_version)
     _ensure(rules.why_not_write(actor, locked))
-    raise_field_errors(
-        _measure_plan_errors(
-            capa=locked,
-            kind=kind,
-            description=description,
-            owner=owner,
-            planned_date=planned_date,
-            today=timezone.localdate(),
-        )
+    _measure_plan_check(
+        capa=locked, kind=kind, description=description, owner=owner, planned_date=planned_date
     )
     measure = Measure(
         capa=locked,
@@ -194,9 +182,7 @@ def measure_add(
         round=locked.round,
         created_by=actor,
     )
-    measure._history_user = actor
-    measure.full_clean()
-    measure.save()
+    save_checked(measure, actor=actor)
     _capa_save(locked, actor=actor, reason=_("Measure planned: %(m)s") % {"m": measure}, update_fields=[])
     return measure
 
@@ -215,26 +201,18 @@ def measure_edit(
     locked = measure_lock(measure, expected_version=expected_version)
     capa = locked.capa
     _ensure(rules.why_not_edit_measure(actor, locked))
-    raise_field_errors(
-        _measure_plan_errors(
-            capa=capa,
-            kind=kind,
-            description=description,
-            owner=owner,
-            planned_date=planned_date,
-            today=timezone.localdate(),
-        )
-    )
-    locked.kind = kind
-    locked.description = description.strip()
-    locked.owner = owner
-    locked.department_id = owner.department_id
-    locked.planned_date = planned_date
+    _measure_plan_check(capa=capa, kind=kind, description=description, owner=owner, planned_date=planned_date)
     _measure_save(
         locked,
         actor=actor,
         reason=_("Plan changed"),
-        update_fields=["kind", "description", "owner", "department", "planned_date"],
+        changes={
+            "kind": kind,
+            "description": description.strip(),
+            "owner": owner,
+            "department_id": owner.department_id,
+            "planned_date": planned_date,
+        },
     )
     _capa_save(capa, actor=actor, reason=_("Measure changed: %(m)s") % {"m": locked}, update_fields=[])
     return locked

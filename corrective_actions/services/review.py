@@ -7,7 +7,6 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from core.errors import DomainError
@@ -21,13 +20,10 @@ from ..models import (
     CapaStatus,
     Measure,
 )
-from ..notices import quality_recipients, send_notice
 from ._common import (
     _capa_move,
-    _capa_url,
     _clock_feedback,
     _ensure,
-    _lead_department_people,
     _linked_feedbacks,
     capa_lock,
 )
@@ -71,25 +67,15 @@ def capa_submit(*, capa: Capa, actor: User, expected_version: int) -> Capa:
             _("The CAPA form cannot be submitted yet: %(problems)s") % {"problems": " ".join(problems)}
         )
     now = timezone.now()
+    feedbacks = _linked_feedbacks(locked)
     _capa_move(
         locked,
         to_status=CapaStatus.SUBMITTED,
         actor=actor,
         reason=_("Submitted (round %(round)s)") % {"round": locked.round},
+        at=now,
+        feedbacks=feedbacks,
         changes={"submitted_at": now, "submitted_by": actor},
-    )
-    feedbacks = _linked_feedbacks(locked)
-    for feedback in feedbacks:
-        sla.clock_stop(feedback=feedback, kind=ClockKind.CAPA_FORM, at=now)
-    send_notice(
-        recipients=quality_recipients(feedbacks),
-        kind="capa_submitted",
-        subject=gettext_lazy("CAPA form %(capa)s submitted for review"),
-        body=gettext_lazy("%(capa)s “%(title)s” (%(department)s) awaits your review."),
-        params={"capa": locked.number, "title": locked.title, "department": locked.lead_department.name},
-        url=_capa_url(locked),
-        feedback=feedbacks[0] if feedbacks else None,
-        exclude=actor,
     )
     return locked
 
@@ -118,47 +104,32 @@ def capa_review(
     if decision == CapaReview.Decision.RETURNED:
         feedbacks = _linked_feedbacks(locked)
         _capa_move(
-            locked, to_status=CapaStatus.RETURNED, actor=actor, reason=_("Returned: %(c)s") % {"c": comment}
-        )
-        send_notice(
-            recipients=_lead_department_people(locked),
-            kind="capa_returned",
-            subject=gettext_lazy("CAPA form %(capa)s returned for rework"),
-            body=gettext_lazy("Quality's comment: %(comment)s"),
-            params={"capa": locked.number, "comment": comment},
-            url=_capa_url(locked),
-            feedback=feedbacks[0] if feedbacks else None,
-            exclude=actor,
+            locked,
+            to_status=CapaStatus.RETURNED,
+            actor=actor,
+            reason=_("Returned: %(c)s") % {"c": comment},
+            at=now,
+            feedbacks=feedbacks,
+            notice={"comment": comment},
         )
         return review
-    _capa_move(
-        locked,
-        to_status=CapaStatus.IN_PROGRESS,
-        actor=actor,
-        reason=_("Accepted (round %(round)s)") % {"round": locked.round},
-        changes={"accepted_at": now},
-    )
     clock_feedback = _clock_feedback(locked)
     measures = list(
         locked.measures.select_related("owner").filter(
             round=locked.round, state__in=(Measure.State.PLANNED, Measure.State.IN_PROGRESS)
         )
     )
+    _capa_move(
+        locked,
+        to_status=CapaStatus.IN_PROGRESS,
+        actor=actor,
+        reason=_("Accepted (round %(round)s)") % {"round": locked.round},
+        at=now,
+        changes={"accepted_at": now},
+        notice={"measures": measures, "clock_feedback": clock_feedback},
+    )
     if clock_feedback is not None:
         for measure in measures:
             sla.clock_start(feedback=clock_feedback, kind=ClockKind.MEASURE, start=now, measure=measure)
     ports.linked_feedbacks().capa_accepted(capa=locked, actor=actor)
-    send_notice(
-        recipients=[m.owner for m in measures],
-        kind="measure_assigned",
-        subject=gettext_lazy("CAPA form %(capa)s accepted: your measures start now"),
-        body=gettext_lazy("Measures and planned dates: %(measures)s"),
-        params={
-            "capa": locked.number,
-            "measures": "; ".join(f"{m.planned_date:%Y-%m-%d} {m}" for m in measures),
-        },
-        url=_capa_url(locked),
-        feedback=clock_feedback,
-        exclude=actor,
-    )
     return review

@@ -5,24 +5,19 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import Department, User
-from accounts.roles import Role
-from accounts.selectors import department_heads, users_with_role
 from core.errors import DomainError
-from corrective_actions.notices import send_notice
+from core.versioning import save_checked
 from feedback.models import (
     Assignment,
     Feedback,
     Pause,
-    Severity,
     Status,
 )
 from feedback.services import raise_field_errors
 from feedback.workflow import feedback_save, feedback_transition, lock_feedback
 from sla import services as sla
-from sla.models import ClockKind
 
 from .rules import (
     _ensure,
@@ -85,9 +80,7 @@ def feedback_assign(
             assigned_by=actor,
             assigned_at=now,
         )
-        assignment._history_user = actor
-        assignment.full_clean(exclude=["feedback"])
-        assignment.save()
+        save_checked(assignment, actor=actor, clean_exclude=["feedback"])
         assignments.append(assignment)
     names = "、".join(str(a.department) for a in assignments)
     locked = feedback_transition(
@@ -97,39 +90,7 @@ def feedback_assign(
         reason=_("Assigned to %(departments)s (lead: %(lead)s)") % {"departments": names, "lead": lead},
         changes={"quality_owner": locked.quality_owner or actor},
         at=now,
-    )
-    capa_clock = locked.started_clocks[ClockKind.CAPA_FORM]
-    url = locked.get_absolute_url()
-    subject = gettext_lazy("%(number)s assigned to %(departments)s (lead: %(lead)s)")
-    body = gettext_lazy("Owners: %(owners)s. Customer's words: %(description)s")
-    params = {
-        "number": locked.number,
-        "departments": names,
-        "lead": lead.name,
-        "owners": "、".join(f"{a.department}: {a.owner}" for a in assignments),
-        "description": locked.description,
-    }
-    send_notice(
-        recipients=[a.owner for a in assignments] + department_heads(a.department_id for a in assignments),
-        kind="assignment",
-        subject=subject,
-        body=body,
-        params=params,
-        url=url,
-        feedback=locked,
-        urgent=locked.severity == Severity.URGENT,
-        exclude=actor,
-        deadline=capa_clock.due_at,
-    )
-    send_notice(
-        recipients=users_with_role(Role.MANAGEMENT),
-        kind="assignment_copy",
-        subject=subject,
-        body=body,
-        params=params,
-        url=url,
-        feedback=locked,
-        exclude=actor,
+        notice={"assignments": assignments, "lead": lead},
     )
     return assignments
 
@@ -156,12 +117,11 @@ def pause_start(
         )
     now = timezone.now()
     pause = Pause.objects.create(feedback=locked, reason=reason, note=note, started_at=now, started_by=actor)
-    locked.waiting_reason = reason
     feedback_save(
         locked,
         actor=actor,
         reason=_("Waiting: %(reason)s") % {"reason": pause.get_reason_display()},
-        update_fields=["waiting_reason"],
+        changes={"waiting_reason": reason},
     )
     sla.clocks_pause(feedback=locked, at=now)
     return pause
@@ -185,12 +145,11 @@ def pause_end(*, feedback: Feedback, actor: User, expected_version: int) -> Paus
     pause.ended_at = now
     pause.ended_by = actor
     pause.save(update_fields=["ended_at", "ended_by"])
-    locked.waiting_reason = ""
     feedback_save(
         locked,
         actor=actor,
         reason=_("Waiting ended: %(reason)s") % {"reason": pause.get_reason_display()},
-        update_fields=["waiting_reason"],
+        changes={"waiting_reason": ""},
     )
     sla.clocks_resume(feedback=locked, at=now)
     return pause

@@ -15,7 +15,6 @@ from corrective_actions.models import Capa, CapaStatus
 from corrective_actions.selectors import OPEN_MEASURE_STATES
 from feedback.models import (
     Callback,
-    Category,
     CloseReason,
     CommunicationLog,
     Feedback,
@@ -30,6 +29,7 @@ from ..contacts import feedback_mark_handled
 from ..selectors import CAPA_MEASURES
 from .rules import (
     _ensure,
+    classification_missing,
     why_not_close,
 )
 
@@ -72,12 +72,12 @@ def steps_missing_before_capa(feedback: Feedback) -> list[str]:
         problems.append(_("The verification has not been recorded."))
     elif verification.verdict != Verification.Verdict.CONFIRMED:
         problems.append(_("The verification did not confirm the problem: close it as not confirmed instead."))
-    if not feedback.category:
-        problems.append(_("The feedback is not classified yet (category and fault phenomenon)."))
-    elif feedback.category != Category.SERVICE and not feedback.fault_phenomenon_id:
-        problems.append(_("No fault phenomenon is chosen yet."))
-    if not feedback.severity:
-        problems.append(_("The feedback is not graded yet."))
+    not_yet = {
+        "category": _("The feedback is not classified yet (category and fault phenomenon)."),
+        "fault_phenomenon": _("No fault phenomenon is chosen yet."),
+        "severity": _("The feedback is not graded yet."),
+    }
+    problems += [not_yet[step] for step in classification_missing(feedback)]
     if not feedback.assignments.all():
         problems.append(_("No responsible department is assigned yet."))
     return problems
@@ -118,6 +118,16 @@ def close_resolved_problems(feedback: Feedback) -> list[str]:
     return problems
 
 
+def _refuse(feedback: Feedback, problems: list[str], refusal: str) -> None:
+    """Refuse to close with every unmet condition named: ``refusal`` % the number and the ``problems``."""
+    if problems:
+        raise DomainError(refusal % {"number": feedback.number, "problems": " ".join(problems)})
+
+
+def _reason_missing(note: str) -> list[str]:
+    return [] if note else [_("Give the reason for closing.")]
+
+
 def _close(feedback: Feedback, *, actor: User, reason: str, note: str, history: str, **changes) -> Feedback:
     """Close, ending an open waiting period; whatever still runs on the record stops (met or missed for good)."""
     now = timezone.now()
@@ -149,12 +159,7 @@ def feedback_close_resolved(
     locked = lock_feedback(feedback, expected_version=expected_version)
     if not actor.has_perm("feedback.close_feedback"):
         raise DomainError(_("Only a quality engineer closes a feedback."))
-    problems = close_resolved_problems(locked)
-    if problems:
-        raise DomainError(
-            _("%(number)s cannot be closed yet: %(problems)s")
-            % {"number": locked.number, "problems": " ".join(problems)}
-        )
+    _refuse(locked, close_resolved_problems(locked), _("%(number)s cannot be closed yet: %(problems)s"))
     _ensure(why_not_close(actor, locked, CloseReason.RESOLVED))
     return _close(
         locked, actor=actor, reason=CloseReason.RESOLVED, note=(note or "").strip(), history=_("Closed")
@@ -187,15 +192,12 @@ def feedback_close_not_confirmed(
     logged telling the customer."""
     locked = lock_feedback(feedback, expected_version=expected_version)
     _ensure(why_not_close(actor, locked, CloseReason.NOT_CONFIRMED))
-    problems = not_confirmed_problems(locked)
     note = (note or "").strip()
-    if not note:
-        problems.append(_("Give the reason for closing."))
-    if problems:
-        raise DomainError(
-            _("%(number)s cannot be closed as not confirmed: %(problems)s")
-            % {"number": locked.number, "problems": " ".join(problems)}
-        )
+    _refuse(
+        locked,
+        [*not_confirmed_problems(locked), *_reason_missing(note)],
+        _("%(number)s cannot be closed as not confirmed: %(problems)s"),
+    )
     return _close(
         locked,
         actor=actor,
@@ -235,13 +237,11 @@ def feedback_close_duplicate(
             % {"number": original.number, "original": original.duplicate_of}
         )
     note = (note or "").strip()
-    if not note:
-        problems.append(_("Give the reason for closing."))
-    if problems:
-        raise DomainError(
-            _("%(number)s cannot be closed as a duplicate: %(problems)s")
-            % {"number": locked.number, "problems": " ".join(problems)}
-        )
+    _refuse(
+        locked,
+        [*problems, *_reason_missing(note)],
+        _("%(number)s cannot be closed as a duplicate: %(problems)s"),
+    )
     return _close(
         locked,
         actor=actor,

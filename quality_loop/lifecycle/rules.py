@@ -85,18 +85,28 @@ def why_not_emergency(user: User, feedback: Feedback) -> str | None:
     return None
 
 
+def classification_missing(feedback: Feedback) -> list[str]:
+    """What of classifying and grading is still to do, in order: ``category``, ``fault_phenomenon`` (not for a
+    service complaint), ``severity``."""
+    missing = []
+    if not feedback.category:
+        missing.append("category")
+    elif feedback.category != Category.SERVICE and not feedback.fault_phenomenon_id:
+        missing.append("fault_phenomenon")
+    if not feedback.severity:
+        missing.append("severity")
+    return missing
+
+
 def assignment_problems(feedback: Feedback) -> list[str]:
     """What must be done before a feedback can be assigned, each named."""
-    problems = []
-    if verification_of(feedback) is None:
-        problems.append(_("Record the verification first."))
-    if not feedback.category:
-        problems.append(_("Classify the feedback first."))
-    elif feedback.category != Category.SERVICE and not feedback.fault_phenomenon_id:
-        problems.append(_("Choose the fault phenomenon first."))
-    if not feedback.severity:
-        problems.append(_("Grade the feedback first."))
-    return problems
+    first = {
+        "category": _("Classify the feedback first."),
+        "fault_phenomenon": _("Choose the fault phenomenon first."),
+        "severity": _("Grade the feedback first."),
+    }
+    problems = [_("Record the verification first.")] if verification_of(feedback) is None else []
+    return problems + [first[step] for step in classification_missing(feedback)]
 
 
 def why_not_assign(user: User, feedback: Feedback) -> str | None:

@@ -8,14 +8,11 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from accounts.roles import Role
-from accounts.selectors import users_with_role
 from catalog.models import FaultPhenomenon
 from core.errors import DomainError
-from corrective_actions.notices import quality_recipients, send_notice
+from core.versioning import save_checked
 from feedback.models import (
     Attachment,
     Category,
@@ -25,7 +22,7 @@ from feedback.models import (
     Verification,
 )
 from feedback.services import attachments_add, raise_field_errors
-from feedback.workflow import feedback_save, feedback_transition, lock_feedback
+from feedback.workflow import feedback_graded_effects, feedback_save, feedback_transition, lock_feedback
 from sla import services as sla
 from sla.models import ClockKind
 
@@ -38,6 +35,12 @@ from .rules import (
 
 
 # --- verification, classification, grading --------------------------------------------------------
+def _quality_owner_default(feedback: Feedback, actor: User) -> None:
+    """The quality engineer who first works on a feedback is in charge of it until someone is named."""
+    if not feedback.quality_owner_id:
+        feedback.quality_owner = actor
+
+
 @transaction.atomic
 def feedback_verify(
     *,
@@ -79,9 +82,7 @@ def feedback_verify(
     verification.note = note
     verification.verified_by = actor
     verification.verified_at = now
-    verification._history_user = actor
-    verification.full_clean()
-    verification.save()
+    save_checked(verification, actor=actor)
     attachments_add(feedback=locked, actor=actor, uploads=uploads, purpose=Attachment.Purpose.VERIFICATION)
     reason = _("Verification recorded: %(verdict)s") % {"verdict": verification.get_verdict_display()}
     if first:
@@ -130,15 +131,13 @@ def feedback_classify(
         elif fault_phenomenon.line_id not in (None, line_id):
             errors["fault_phenomenon"] = [_("This fault phenomenon belongs to another product line.")]
     raise_field_errors(errors)
-    locked.category = category
-    locked.fault_phenomenon = fault_phenomenon
-    if not locked.quality_owner_id:
-        locked.quality_owner = actor
+    _quality_owner_default(locked, actor)
     feedback_save(
         locked,
         actor=actor,
         reason=_("Classified"),
-        update_fields=["category", "fault_phenomenon", "quality_owner"],
+        update_fields=["quality_owner"],
+        changes={"category": category, "fault_phenomenon": fault_phenomenon},
     )
     return locked
 
@@ -155,37 +154,15 @@ def feedback_grade(*, feedback: Feedback, actor: User, expected_version: int, se
         return locked
     now = timezone.now()
     previous = locked.severity
-    locked.severity = severity
-    locked.graded_at = now
-    if not locked.quality_owner_id:
-        locked.quality_owner = actor
+    _quality_owner_default(locked, actor)
     feedback_save(
         locked,
         actor=actor,
-        reason=_("Graded %(severity)s") % {"severity": locked.get_severity_display()},
-        update_fields=["severity", "graded_at", "quality_owner"],
+        reason=_("Graded %(severity)s") % {"severity": Severity(severity).label},
+        update_fields=["quality_owner"],
+        changes={"severity": severity, "graded_at": now},
     )
-    if severity == Severity.URGENT and not locked.emergency_started_at:
-        clock = sla.clock_start(feedback=locked, kind=ClockKind.EMERGENCY, start=now)
-        send_notice(
-            deadline=clock.due_at,
-            recipients=[*users_with_role(Role.MANAGEMENT), *quality_recipients([locked])],
-            kind="emergency",
-            subject=gettext_lazy("Level Ⅲ (urgent): %(number)s %(model)s"),
-            body=gettext_lazy("Customer's words: %(description)s"),
-            params={
-                "number": locked.number,
-                "model": str(locked.product_model or ""),
-                "description": locked.description,
-            },
-            url=locked.get_absolute_url(),
-            feedback=locked,
-            urgent=True,
-            dedup_key=f"emergency:{locked.pk}",
-            exclude=actor,
-        )
-    elif previous == Severity.URGENT and not locked.emergency_started_at:
-        sla.clock_stop(feedback=locked, kind=ClockKind.EMERGENCY, at=now)
+    feedback_graded_effects(locked, previous=previous, actor=actor, at=now)
     return locked
 
 
@@ -203,14 +180,11 @@ def feedback_emergency_started(
             field_errors={"note": [_("Describe the emergency response (who does what).")]},
         )
     now = timezone.now()
-    locked.emergency_started_at = now
-    locked.emergency_started_by = actor
-    locked.emergency_note = note
     feedback_save(
         locked,
         actor=actor,
         reason=_("Emergency response started"),
-        update_fields=["emergency_started_at", "emergency_started_by", "emergency_note"],
+        changes={"emergency_started_at": now, "emergency_started_by": actor, "emergency_note": note},
     )
     sla.clock_stop(feedback=locked, kind=ClockKind.EMERGENCY, at=now)
     return locked
