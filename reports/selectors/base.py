@@ -190,14 +190,26 @@ def _clocks(scope: Scope) -> QuerySet:
     )
 
 
+_flushed: ContextVar[bool] = ContextVar("tallies_flushed", default=False)
+
+
+def _fresh() -> None:
+    """Before tallies are read: the changes queued since the last flush are counted (once per dashboard, in
+    small_queries; at every call of a figure asked for alone)."""
+    if not _flushed.get():
+        tallies.flush()
+
+
 def _tally(bucket: str, period: Period, scope: Scope) -> QuerySet:
     """The tally rows of ``bucket`` in the period and scope (reports/tallies.py; PostgreSQL)."""
+    _fresh()
     models = _line_models(scope) if scope.product_line_id is not None else None
     return tallies.rows(bucket, period.start, period.end, scope.department_id, models)
 
 
 def _department_tally(bucket: str, period: Period, scope: Scope, department_ids: list[int]) -> QuerySet:
     """The tally rows of ``bucket`` of each of these departments' own scope (in the scope's product line)."""
+    _fresh()
     qs = Tally.objects.filter(
         bucket=bucket, department_id__in=department_ids, day__gte=period.start, day__lte=period.end
     ).order_by()
@@ -244,9 +256,10 @@ def small_queries():
     parallel workers (starting them costs more than the work) and index reads priced as on SSD storage (so that a
     12-month trend is read from its covering index, not by scanning the table)."""
     token = _line_models_cache.set({})
+    if tallies.enabled():
+        tallies.flush()  # every change committed before counts
+    flushed = _flushed.set(True)
     try:
-        if tallies.enabled():
-            tallies.flush()  # every change committed before counts
         with transaction.atomic():
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -254,4 +267,5 @@ def small_queries():
                     cursor.execute("SET LOCAL random_page_cost = 1.1")
             yield
     finally:
+        _flushed.reset(flushed)
         _line_models_cache.reset(token)

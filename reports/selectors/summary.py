@@ -24,6 +24,7 @@ from .base import (
     _clock_figure,
     _clocks,
     _feedbacks,
+    _fresh,
     _in,
     _line_models,
     _overdue,
@@ -62,6 +63,7 @@ def _summary_tallied(periods: dict, both: Period, scope: Scope, now: dt.datetime
         Bucket.CALLBACK,
         Bucket.CAPA_EFFECTIVE,
     ]
+    _fresh()
     tallied = tallies.rows(buckets, both.start, both.end, scope.department_id, models)
     sums: dict = {}
     overdue: dict = {}
