@@ -209,9 +209,7 @@ class SlaClock(models.Model):
             # Every index is rewritten when a deadline moves (a recomputation after a calendar change rewrites
             # every running clock): no index for the recomputation itself (it reads the running clocks once, by
             # sla_clock_running_due), and the measure's index holds only the clocks that have a measure.
-            models.Index(
-                fields=["measure"], condition=Q(measure__isnull=False), name="sla_clock_measure"
-            ),
+            models.Index(fields=["measure"], condition=Q(measure__isnull=False), name="sla_clock_measure"),
             models.Index(fields=["feedback", "kind"], name="sla_clock_feedback_kind"),
             # The management figures (reports.selectors): clocks whose deadline falls in a period, by kind and
             # outcome (an index-only scan); and the running clocks past their deadline now.
