@@ -2,11 +2,13 @@
 
 Every running, unpaused working-day clock is due as its schedule key says (anchor date, working days, length,
 warning share: sla.schedule), and all the clocks of one key share one schedule. So one read lists the distinct
-keys, and each key's schedule is computed once, in Python, by the pure working-day functions. Then, on PostgreSQL,
-per batch of keys and in one transaction (a handful of statements whatever the number of clocks or keys):
+keys (and whether registration clocks count by them), and each key's schedule is computed once, in Python, by the
+pure working-day functions. Then, on PostgreSQL, per batch of keys and in one transaction (a handful of statements
+whatever the number of clocks or keys):
 
-1. lock the feedbacks whose running registration clock will move (``FOR NO KEY UPDATE``, in id order): a
-   transition locks a feedback and then its clocks, so the recomputation takes them in the same order;
+1. when registration clocks count by these keys, lock the feedbacks whose registration clock will move (``FOR NO
+   KEY UPDATE``, in id order): a transition locks a feedback and then its clocks, so the recomputation takes them
+   in the same order;
 2. one ``UPDATE … FROM (VALUES …)`` writes the clocks whose due / warning / provisional / basis differ from their
    key's new schedule (the others are not rewritten: a change to one day moves only the keys counting through it);
 3. ``Feedback.registration_due_at`` follows the registration clock, through ``sla.ports`` as every other change of
@@ -20,7 +22,7 @@ from __future__ import annotations
 import json
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, OuterRef, QuerySet, Subquery, When
 
 from workcalendar.calendar import WorkCalendar, get_calendar
 
@@ -97,15 +99,30 @@ _WITH_VALUES = (
 
 
 def _recompute_set_based(calendar: WorkCalendar) -> int:
-    keys = list(_running().order_by(*SCHEDULE_KEY_FIELDS).values_list(*SCHEDULE_KEY_FIELDS).distinct())
+    # the keys, each with whether registration clocks count by it (no JSON read: grouping 100,000 bases by hashing
+    # costs more than comparing them in the UPDATE)
+    keys: dict[ScheduleKey, bool] = {}
+    is_registration = Case(When(kind=ClockKind.REGISTRATION, then=True), default=False)
+    for *key, registration in (
+        _running()
+        .order_by()
+        .annotate(is_registration=is_registration)
+        .values_list(*SCHEDULE_KEY_FIELDS, "is_registration")
+        .distinct()
+    ):
+        keys[tuple(key)] = keys.get(tuple(key), False) or registration
+    order = sorted(keys, key=lambda key: (key[0], key[1], key[2] or 0, key[3]))
     changed = 0
-    for start in range(0, len(keys), KEY_BATCH):
-        batch = keys[start : start + KEY_BATCH]
-        changed += _write_batch([(key, working_schedule(calendar, key)) for key in batch])
+    for start in range(0, len(order), KEY_BATCH):
+        batch = order[start : start + KEY_BATCH]
+        changed += _write_batch(
+            [(key, working_schedule(calendar, key)) for key in batch],
+            registration=any(keys[key] for key in batch),
+        )
     return changed
 
 
-def _write_batch(rows: list[tuple[ScheduleKey, dict]]) -> int:
+def _write_batch(rows: list[tuple[ScheduleKey, dict]], *, registration: bool) -> int:
     clocks = SlaClock._meta.db_table
     feedbacks = SlaClock._meta.get_field("feedback").related_model._meta.db_table
     values: list = []
@@ -121,14 +138,16 @@ def _write_batch(rows: list[tuple[ScheduleKey, dict]]) -> int:
             json.dumps(schedule["basis"], ensure_ascii=False),
         ]
     with_values = _WITH_VALUES.format(rows=", ".join([_VALUES_ROW] * len(rows)))
+    registration_moves: list[int] = []
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"{with_values} SELECT f.id FROM {feedbacks} f WHERE f.id IN ("
-            f"  SELECT c.feedback_id FROM {clocks} c JOIN v ON TRUE WHERE c.kind = %s AND {_STALE}"
-            ") ORDER BY f.id FOR NO KEY UPDATE OF f",
-            [*values, ClockKind.REGISTRATION, Outcome.RUNNING],
-        )
-        registration_moves = [row[0] for row in cursor.fetchall()]
+        if registration:
+            cursor.execute(
+                f"{with_values} SELECT f.id FROM {feedbacks} f WHERE f.id IN ("
+                f"  SELECT c.feedback_id FROM {clocks} c JOIN v ON TRUE WHERE c.kind = %s AND {_STALE}"
+                ") ORDER BY f.id FOR NO KEY UPDATE OF f",
+                [*values, ClockKind.REGISTRATION, Outcome.RUNNING],
+            )
+            registration_moves = [row[0] for row in cursor.fetchall()]
         cursor.execute(
             f"{with_values} UPDATE {clocks} c SET due_at = v.due_at, warn_at = v.warn_at, "
             f"provisional = v.provisional, basis = v.basis FROM v WHERE {_STALE}",
