@@ -148,6 +148,7 @@ class SlaClock(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="sla_clocks",
+        db_index=False,  # sla_clock_measure: most clocks have no measure, they need no entry
     )
     started_at = models.DateTimeField(_("started at"))
     due_at = models.DateTimeField(_("due"))
@@ -205,12 +206,10 @@ class SlaClock(models.Model):
                 condition=Q(outcome="running", paused_at__isnull=True, overdue_notified_at__isnull=True),
                 name="sla_clock_due_pending",
             ),
-            # Recomputation after a calendar change: running working-day clocks grouped by how they are computed.
-            models.Index(
-                fields=["anchor_date", "anchor_days", "length_days"],
-                condition=Q(outcome="running", anchor_date__isnull=False),
-                name="sla_clock_running_anchor",
-            ),
+            # Every index is rewritten when a deadline moves (a recomputation after a calendar change rewrites
+            # every running clock): no index for the recomputation itself (it reads the running clocks once, by
+            # sla_clock_running_due), and the measure's index holds only the clocks that have a measure.
+            models.Index(fields=["measure"], condition=Q(measure__isnull=False), name="sla_clock_measure"),
             models.Index(fields=["feedback", "kind"], name="sla_clock_feedback_kind"),
             # The management figures (reports.selectors): clocks whose deadline falls in a period, by kind and
             # outcome (an index-only scan); and the running clocks past their deadline now.

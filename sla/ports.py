@@ -15,6 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 if TYPE_CHECKING:
     import datetime as dt
 
+    from django.db.models import Expression
+
     from notifications.services import Notice
 
     from .models import SlaClock
@@ -24,8 +26,12 @@ class ClockSubject(Protocol):
     def is_waiting(self, feedback) -> bool:
         """The feedback waits for the customer (a pause is open): its working-day clocks start paused."""
 
-    def registration_due_changed(self, *, feedback_ids: Iterable[int], due_at: dt.datetime) -> None:
-        """The registration clocks of these feedbacks are now due at ``due_at``."""
+    def registration_due_changed(
+        self, *, feedback_ids: Iterable[int], due_at: dt.datetime | Expression
+    ) -> None:
+        """The registration clocks of these feedbacks are now due at ``due_at``: one moment, or an expression
+        evaluated on each feedback row (the recomputation passes a subquery reading the feedback's running
+        registration clock). Feedbacks already in step are not written."""
 
     def deadline_notices(self, clocks: list[SlaClock], *, phase: str) -> list[Notice]:
         """The notices for these clocks turning ``due_soon`` or ``overdue``: recipients, words, link."""

@@ -4,7 +4,8 @@ import logging
 
 from celery import shared_task
 
-from .services import clocks_recompute, clocks_recompute_if_stale, clocks_sweep
+from .recompute import clocks_recompute, clocks_recompute_if_stale
+from .sweep import clocks_sweep
 
 logger = logging.getLogger(__name__)
 

@@ -29,6 +29,41 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_gunicorn(env: dict, port: int, log, *, workers: int = 2, threads: int = 8) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1:``port`` (gthread workers), in its own session; stop it with ``.terminate()``."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--worker-class=gthread",
+            f"--threads={threads}",
+            "--timeout=60",
+            # longer than the clients' idle time: a reused connection the server already closed would be reset
+            f"--keep-alive={os.environ.get('LOAD_KEEPALIVE', '75')}",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answers on 127.0.0.1:{port} after {seconds:.0f} s")
+
+
 def main() -> int:
     users = int(os.environ.get("LOAD_USERS", "50"))
     seconds = int(os.environ.get("LOAD_SECONDS", "60"))
@@ -51,34 +86,9 @@ def main() -> int:
         subprocess.run([*manage, *command], cwd=BASE_DIR, env=env, check=True, capture_output=True)
     port = free_port()
     web_log = open(out / "load-web.log", "w")  # noqa: SIM115
-    web = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--worker-class=gthread",
-            "--threads=8",
-            "--timeout=60",
-            # longer than the clients' idle time: a reused connection the server already closed would be reset
-            f"--keep-alive={os.environ.get('LOAD_KEEPALIVE', '75')}",
-        ],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=web_log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    web = start_gunicorn(env, port, web_log)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_for_port(port)
         prefix = out / "load"
         locust = subprocess.run(
             [
