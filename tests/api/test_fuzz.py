@@ -45,7 +45,7 @@ def _run(server, auth: list[str], phases: str, examples: int, schema: str = "") 
         [
             sys.executable,
             "-m",
-            "schemathesis.cli",
+            "tests.api.schemathesis_cli",
             "--config-file",
             str(CONFIG),
             "--no-color",
