@@ -170,6 +170,19 @@ class Feedback(models.Model):
             ("void_feedback", _("Can void feedback")),
         ]
         indexes = [
+            # the management figures (reports.selectors): the few records counted nowhere (drafts, voided), read
+            # from the index alone; the backlog, open records by stage and severity
+            models.Index(
+                fields=["id"], condition=models.Q(status__in=["draft", "voided"]), name="feedback_not_counted"
+            ),
+            models.Index(
+                fields=["status", "severity"],
+                include=["id"],
+                condition=models.Q(
+                    status__in=["registered", "verified", "assigned", "in_progress", "pending_close"]
+                ),
+                name="feedback_open_backlog",
+            ),
             models.Index(fields=["status", "-feedback_time"], name="feedback_status_time"),
             models.Index(fields=["-feedback_time", "-id"], name="feedback_time_id"),
             models.Index(fields=["contact_phone"], name="feedback_phone"),

@@ -84,7 +84,16 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["feedback", "department"], name="one_assignment_per_department"),
         ]
-        indexes = [models.Index(fields=["department", "feedback"], name="assignment_dept_feedback")]
+        indexes = [
+            models.Index(fields=["department", "feedback"], name="assignment_dept_feedback"),
+            # a feedback's lead department (the management figures' clock departments), from the index alone
+            models.Index(
+                fields=["feedback"],
+                include=["department"],
+                condition=models.Q(is_lead=True),
+                name="assignment_lead",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feedback} → {self.department}"

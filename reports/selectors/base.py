@@ -191,6 +191,7 @@ def _clocks(scope: Scope) -> QuerySet:
 
 
 _flushed: ContextVar[bool] = ContextVar("tallies_flushed", default=False)
+overdue_cache: ContextVar[dict | None] = ContextVar("overdue_now", default=None)  # deadlines.overdue_now
 
 
 def _fresh() -> None:
@@ -216,12 +217,6 @@ def _department_tally(bucket: str, period: Period, scope: Scope, department_ids:
     if scope.product_line_id is not None:
         qs = qs.filter(model_id__in=_line_models(scope))
     return qs
-
-
-def _overdue(scope: Scope, period: Period, now: dt.datetime) -> QuerySet:
-    """Running clocks with their deadline in the period and past it now: read directly (not tallied), through
-    the running clocks' partial index."""
-    return _clocks(scope).filter(_in("due_at", period)).filter(clock_outcome_q(ClockOutcome.OVERDUE, now))
 
 
 def _month_starts(period: Period, n: int = 12) -> list[dt.date]:
@@ -259,6 +254,7 @@ def small_queries():
     if tallies.enabled():
         tallies.flush()  # every change committed before counts
     flushed = _flushed.set(True)
+    overdue = overdue_cache.set({})
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
@@ -267,5 +263,6 @@ def small_queries():
                     cursor.execute("SET LOCAL random_page_cost = 1.1")
             yield
     finally:
+        overdue_cache.reset(overdue)
         _flushed.reset(flushed)
         _line_models_cache.reset(token)

@@ -48,7 +48,7 @@ from .base import (
     _scope_q,
     _tally,
 )
-from .deadlines import _capas
+from .deadlines import _capas, overdue_now
 
 SATISFACTION_KEYS = [
     (SatisfactionChoice.SATISFIED, _("Satisfied")),
@@ -310,13 +310,18 @@ def backlog(period: Period, scope: Scope) -> dict:
                 "cells": cells,
             }
         )
-    overdue_rows = dict(
-        _clocks(scope)
-        .filter(clock_outcome_q(ClockOutcome.OVERDUE, now))
-        .values("kind")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "n")
-    )
+    if tallies.enabled():
+        overdue_rows: dict = {}
+        for kind, _day, _department, n in overdue_now(scope, now):
+            overdue_rows[kind] = overdue_rows.get(kind, 0) + n
+    else:
+        overdue_rows = dict(
+            _clocks(scope)
+            .filter(clock_outcome_q(ClockOutcome.OVERDUE, now))
+            .values("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
     overdue = [
         {
             "kind": kind,

@@ -27,13 +27,12 @@ from .base import (
     _fresh,
     _in,
     _line_models,
-    _overdue,
     _period_drill,
     _rate,
     _tally,
     small_queries,
 )
-from .deadlines import _capas, _measure_counts, _measure_sums, _measures, _planned_in
+from .deadlines import _capas, _measure_counts, _measure_sums, _measures, _planned_in, overdue_now
 from .outcomes import (
     SATISFACTION_KEYS,
     _callbacks,
@@ -81,9 +80,13 @@ def _summary_tallied(periods: dict, both: Period, scope: Scope, now: dt.datetime
             sums[f"{prefix}{key}"] = tallies.total(days & Q(bucket=Bucket.CALLBACK, key=key))
         sums[f"{prefix}effective"] = tallies.total(days & Q(bucket=Bucket.CAPA_EFFECTIVE))
         sums[f"{prefix}first_time"] = tallies.total(days & Q(bucket=Bucket.CAPA_EFFECTIVE, key="first_time"))
-        overdue[f"{prefix}overdue"] = Count("pk", filter=_in("due_at", p))
+        overdue[f"{prefix}overdue"] = 0
     row = tallied.aggregate(**sums)
-    row |= _overdue(scope, both, now).aggregate(**overdue)
+    for _kind, day, _department, n in overdue_now(scope, now):
+        for prefix, p in periods.items():
+            if p.start <= day <= p.end:
+                overdue[f"{prefix}overdue"] += n
+    row |= overdue
     return row, row, row
 
 
