@@ -217,7 +217,10 @@ class SlaClock(models.Model):
                 fields=["due_at", "kind", "outcome", "paused_at", "feedback"], name="sla_clock_due_report"
             ),
             models.Index(
-                fields=["due_at", "kind"], condition=Q(outcome="running"), name="sla_clock_running_due"
+                fields=["due_at", "kind"],
+                include=["paused_at", "feedback", "measure"],  # overdue now, from the index alone
+                condition=Q(outcome="running"),
+                name="sla_clock_running_due",
             ),
         ]
 
