@@ -3,6 +3,7 @@ reader, the detail page and the API list. Whole requests through Django's test c
 figure compares with django-helpdesk's 546 ms / 80 queries for its ticket list data at 100k tickets."""
 
 import datetime as dt
+import os
 
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -16,8 +17,9 @@ from catalog.models import ProductLine, ProductModel
 from feedback.models import Assignment, Feedback, Status
 from sla.models import ClockKind, Outcome
 
-TOTAL = 100_000
+TOTAL = int(os.environ.get("BENCH_SCALE", "100000"))
 AGENTS = 10
+REPEAT = 20
 
 
 def _user(username: str, role: str, department: Department | None = None) -> User:
@@ -130,26 +132,156 @@ def build() -> dict:
         ],
         batch_size=5000,
     )
-    # a feedback with a real history: registered and edited through the services
-    from feedback.services import feedback_update_registration
-
-    detail = (
+    # feedbacks with a real history, edited through the services: 10 and 200 history lines
+    other = Department.objects.create(code="pe", name="工艺部")
+    sources = list(
         Feedback.objects.filter(status=Status.REGISTERED)
         .exclude(pk=template.pk)
-        .order_by("-feedback_time")[0]
+        .order_by("-feedback_time")[:2]
     )
-    for i in range(10):
-        detail = feedback_update_registration(
-            feedback=detail,
-            actor=detail.cs_owner,
-            data={"serial_number": f"SN{i:04d}"},
-            expected_version=detail.version,
-        )
+    detail = _rich_detail(sources[0], readers, rd, other, 10)
+    long_detail = _rich_detail(sources[1], readers, rd, other, 200)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE feedback_feedback")
         cursor.execute("VACUUM ANALYZE sla_slaclock")
         cursor.execute("VACUUM ANALYZE feedback_assignment")
-    return {"readers": readers, "detail": detail}
+    return {"readers": readers, "detail": detail, "long_detail": long_detail}
+
+
+def _rich_detail(
+    source: Feedback, readers: dict, rd: Department, other: Department, history: int
+) -> Feedback:
+    """A feedback the way a quality engineer meets it in the middle of its life: verified, graded, assigned to two
+    departments, a CAPA form in progress with 4 measures, 6 clocks (registration, verification, one per measure), 3 files and ``history`` registration edits
+    (each a history line) made through the service."""
+    from corrective_actions.models import Capa, Measure
+    from feedback.models import Attachment, Verification
+    from feedback.services import feedback_update_registration
+    from sla.models import SlaClock
+
+    qe, member = readers["quality engineer"], readers["department member"]
+    feedback = source
+    for i in range(history):
+        feedback = feedback_update_registration(
+            feedback=feedback,
+            actor=feedback.cs_owner,
+            data={"serial_number": f"SN{i:04d}"},
+            expected_version=feedback.version,
+        )
+    now = timezone.now()
+    start = feedback.feedback_time
+    capa = Capa.objects.create(
+        number=f"CA{feedback.pk:010d}",
+        title="制冷效果下降：压缩机启动电容批次问题",
+        lead_department=rd,
+        status="in_progress",
+        root_cause_category="material",
+        root_cause_analysis="电容批次容量偏低，低温启动困难。",
+        created_by=member,
+        submitted_at=start + dt.timedelta(days=3),
+        accepted_at=start + dt.timedelta(days=4),
+        opened_for=feedback,
+    )
+    measures = Measure.objects.bulk_create(
+        [
+            Measure(
+                capa=capa,
+                kind=kind,
+                description=text,
+                owner=member,
+                department=rd,
+                planned_date=(start + dt.timedelta(days=days)).date(),
+                state=state,
+                completed_date=(start + dt.timedelta(days=days - 1)).date() if state == "completed" else None,
+                created_by=member,
+            )
+            for kind, text, days, state in (
+                ("short_term", "更换客户机组启动电容", 5, "completed"),
+                ("short_term", "排查同批次在库产品", 7, "in_progress"),
+                ("long_term", "供应商来料检验增加容量抽检", 30, "planned"),
+                ("long_term", "更新电容规格书公差", 45, "planned"),
+            )
+        ]
+    )
+    Feedback.objects.filter(pk=feedback.pk).update(
+        status=Status.IN_PROGRESS,
+        quality_owner=qe,
+        category="performance",
+        severity="II",
+        graded_at=start + dt.timedelta(days=1),
+        capa=capa,
+    )
+    Verification.objects.create(
+        feedback=feedback,
+        frequency="always",
+        usage_environment="室外机安装于北侧阳台，通风良好。",
+        operating_steps="制冷模式 16℃ 高风，运行 30 分钟。",
+        methods=["phone", "photos"],
+        verdict="confirmed",
+        verified_by=qe,
+        verified_at=start + dt.timedelta(days=1),
+    )
+    Assignment.objects.filter(feedback=feedback).delete()
+    Assignment.objects.bulk_create(
+        [
+            Assignment(feedback=feedback, department=rd, owner=member, assigned_by=qe, is_lead=True),
+            Assignment(feedback=feedback, department=other, owner=qe, assigned_by=qe, is_lead=False),
+        ]
+    )
+    SlaClock.objects.filter(feedback=feedback).exclude(kind=ClockKind.REGISTRATION).delete()
+    clock = {"length_days": 2, "warn_percent": 50, "provisional": False, "basis": {}}
+    SlaClock.objects.bulk_create(
+        [
+            SlaClock(
+                feedback=feedback,
+                kind=ClockKind.VERIFICATION,
+                started_at=start,
+                due_at=start + dt.timedelta(days=2),
+                warn_at=start + dt.timedelta(days=1),
+                stopped_at=start + dt.timedelta(days=1),
+                outcome=Outcome.MET,
+                **clock,
+            ),
+            *(
+                SlaClock(
+                    feedback=feedback,
+                    kind=ClockKind.MEASURE,
+                    measure=m,
+                    started_at=start + dt.timedelta(days=4),
+                    due_at=dt.datetime.combine(m.planned_date, dt.time(18), tzinfo=dt.UTC),
+                    warn_at=dt.datetime.combine(m.planned_date, dt.time(9), tzinfo=dt.UTC),
+                    stopped_at=now if m.state == "completed" else None,
+                    outcome=Outcome.MET if m.state == "completed" else Outcome.RUNNING,
+                    **clock,
+                )
+                for m in measures
+            ),
+        ]
+    )
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                feedback=feedback,
+                file=f"bench/{feedback.pk}-{i}.{ext}",
+                original_name=f"现场照片{i}.{ext}",
+                content_type=ctype,
+                kind=kind,
+                size=200_000 + i,
+                uploaded_by=feedback.cs_owner,
+                purpose=purpose,
+            )
+            for i, (ext, ctype, kind, purpose) in enumerate(
+                (
+                    ("jpg", "image/jpeg", "image", "registration"),
+                    ("jpg", "image/jpeg", "image", "verification"),
+                    ("pdf", "application/pdf", "pdf", "registration"),
+                )
+            )
+        ]
+    )
+    assert SlaClock.objects.filter(feedback=feedback).count() == 6
+    assert feedback.history.count() == history  # (the bulk-made record has no creation record)
+    return Feedback.objects.get(pk=feedback.pk)
 
 
 def _page(client: Client, url: str, params: dict | None = None, *, must_contain: str = ""):
@@ -215,13 +347,16 @@ def run() -> list[Result]:
             size=size,
         )
     )
-    detail = data["detail"]
-    results.append(
-        measure(
-            "detail page (10 history lines)",
-            _page(qe, f"/feedback/{detail.number}/", must_contain=detail.number),
-            size=size,
+    for key, lines in (("detail", 10), ("long_detail", 200)):
+        detail = data[key]
+        results.append(
+            measure(
+                f"detail page ({lines} history lines, verification, 2 departments, CAPA 4 measures, 6 clocks, "
+                "3 files)",
+                _page(qe, f"/feedback/{detail.number}/", must_contain=detail.number),
+                size=size,
+                repeat=REPEAT,
+            )
         )
-    )
     results.append(measure("API list, page 1 (50 rows)", _page(qe, "/api/feedback/"), size=size))
     return results

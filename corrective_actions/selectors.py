@@ -186,6 +186,27 @@ def measure_rates_by_department(
     )
 
 
+def rates_of(measures, *, today: dt.date | None = None) -> dict:
+    """``measure_rates`` over measures already loaded (a CAPA form's prefetched measures): the same counts and
+    rates, counted in Python instead of one more query."""
+    today = _today(today)
+    live = [m for m in measures if m.state != Measure.State.WITHDRAWN]
+    passed = [m for m in live if m.planned_date < today]
+    done = Measure.State.COMPLETED
+    return _with_rates(
+        {
+            "measures_total": len(live),
+            "measures_completed": sum(m.state == done for m in live),
+            "measures_due": len(passed),
+            "measures_completed_late": sum(
+                m.state == done and m.completed_date is not None and m.completed_date > m.planned_date
+                for m in passed
+            ),
+            "measures_open_overdue": sum(m.state != done for m in passed),
+        }
+    )
+
+
 def capa_rates(capa: Capa, *, today: dt.date | None = None) -> dict:
     return measure_rates(Measure.objects.filter(capa=capa), today=today)
 

@@ -1,10 +1,12 @@
 """Reads of the quality loop: one feedback with everything its detail page and loop panel show."""
 
-from django.db.models import Prefetch
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from corrective_actions.models import Measure
+from corrective_actions.selectors import capa_visible_to
 from feedback.models import Assignment, Attachment, CallbackAttempt, CommunicationLog, Feedback, Pause
 from feedback.selectors import feedback_visible_to
 
@@ -26,13 +28,25 @@ RULE_RELATIONS = (
 
 def feedback_get_for_detail(user: User, number: str) -> Feedback:
     """``feedback_get_visible`` with everything the detail page and its lifecycle panel show, in a fixed number
-    of queries whatever the number of attachments, contacts, measures or call attempts."""
-    qs = feedback_visible_to(user).select_related(
+    of queries whatever the number of attachments, contacts, measures or call attempts.
+
+    Two answers of the panel ride along in the record's own query, so that they cost no query of their own:
+    ``capa_visible`` (may ``user`` open the linked CAPA form: ``capa_visible_to``, the access function, as a
+    sub-select) and ``duplicate_numbers`` (the numbers of the feedbacks closed as duplicates of this one)."""
+    qs = feedback_visible_to(user).annotate(
+        capa_visible=Exists(capa_visible_to(user).filter(pk=OuterRef("capa_id"))),
+        duplicate_numbers=ArraySubquery(
+            Feedback.objects.filter(duplicate_of=OuterRef("pk"))
+            .order_by("-feedback_time", "-id")
+            .values("number")
+        ),
+    )
+    qs = qs.select_related(
         "registered_by",
         "quality_owner",
         "fault_phenomenon",
         "emergency_started_by",
-        "capa",
+        "capa__lead_department",
         "duplicate_of",
         "closed_by",
         "voided_by",
