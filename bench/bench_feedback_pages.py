@@ -5,9 +5,14 @@ figure compares with django-helpdesk's 546 ms / 80 queries for its ticket list d
 import datetime as dt
 import os
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpResponse
+from django.template import engines
 from django.test import Client, override_settings
+from django.urls import include, path
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -15,11 +20,32 @@ from accounts.roles import Role
 from bench.harness import Result, measure
 from catalog.models import ProductLine, ProductModel
 from feedback.models import Assignment, Feedback, Status
+from feedback.selectors import feedback_visible_to
 from sla.models import ClockKind, Outcome
 
 TOTAL = int(os.environ.get("BENCH_SCALE", "100000"))
 AGENTS = 10
 REPEAT = 20
+
+
+FLOOR_TEMPLATE = engines["django"].from_string(
+    "<html><body><p>{{ count }}</p><table>{% for f in rows %}<tr><td>{{ f.number }}</td><td>{{ f.customer_name }}"
+    "</td><td>{{ f.status }}</td></tr>{% endfor %}</table></body></html>"
+)
+
+
+@login_required
+def floor_view(request):
+    """The floor the list is compared with (issue 10): the reader's first 25 rows and their COUNT, a trivial
+    template, the same middleware, login and access function."""
+    qs = feedback_visible_to(request.user).exclude(status=Status.VOIDED).order_by("-feedback_time", "-id")
+    page = Paginator(qs, 25).get_page(1)
+    html = FLOOR_TEMPLATE.render({"rows": list(page.object_list), "count": page.paginator.count}, request)
+    return HttpResponse(html)
+
+
+# the bench's URLs: the site's, plus the floor (ROOT_URLCONF of the run)
+urlpatterns = [path("bench/floor/", floor_view), path("", include("config.urls"))]
 
 
 def _user(username: str, role: str, department: Department | None = None) -> User:
@@ -294,7 +320,7 @@ def _page(client: Client, url: str, params: dict | None = None, *, must_contain:
     return fetch
 
 
-@override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
+@override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, ROOT_URLCONF=__name__)
 def run() -> list[Result]:
     data = build()
     assert Feedback.objects.count() == TOTAL
