@@ -68,4 +68,9 @@ def log_unmasking(
         )
         for record in records
     ]
-    return len(PersonalDataAccess.objects.bulk_create(rows)) if shown and rows else 0
+    if not (shown and rows):
+        return 0
+    if len(rows) == 1:  # one record's page: a plain INSERT (bulk_create wraps even one row in BEGIN … COMMIT)
+        rows[0].save(force_insert=True)
+        return 1
+    return len(PersonalDataAccess.objects.bulk_create(rows))

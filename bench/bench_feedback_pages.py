@@ -3,10 +3,16 @@ reader, the detail page and the API list. Whole requests through Django's test c
 figure compares with django-helpdesk's 546 ms / 80 queries for its ticket list data at 100k tickets."""
 
 import datetime as dt
+import os
 
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
+from django.core.paginator import Paginator
 from django.db import connection
+from django.http import HttpResponse
+from django.template import engines
 from django.test import Client, override_settings
+from django.urls import include, path
 from django.utils import timezone
 
 from accounts.models import Department, User
@@ -14,10 +20,32 @@ from accounts.roles import Role
 from bench.harness import Result, measure
 from catalog.models import ProductLine, ProductModel
 from feedback.models import Assignment, Feedback, Status
+from feedback.selectors import feedback_visible_to
 from sla.models import ClockKind, Outcome
 
-TOTAL = 100_000
+TOTAL = int(os.environ.get("BENCH_SCALE", "100000"))
 AGENTS = 10
+REPEAT = 20
+
+
+FLOOR_TEMPLATE = engines["django"].from_string(
+    "<html><body><p>{{ count }}</p><table>{% for f in rows %}<tr><td>{{ f.number }}</td><td>{{ f.customer_name }}"
+    "</td><td>{{ f.status }}</td></tr>{% endfor %}</table></body></html>"
+)
+
+
+@login_required
+def floor_view(request):
+    """The floor the list is compared with (issue 10): the reader's first 25 rows and their COUNT, a trivial
+    template, the same middleware, login and access function."""
+    qs = feedback_visible_to(request.user).exclude(status=Status.VOIDED).order_by("-feedback_time", "-id")
+    page = Paginator(qs, 25).get_page(1)
+    html = FLOOR_TEMPLATE.render({"rows": list(page.object_list), "count": page.paginator.count}, request)
+    return HttpResponse(html)
+
+
+# the bench's URLs: the site's, plus the floor (ROOT_URLCONF of the run)
+urlpatterns = [path("bench/floor/", floor_view), path("", include("config.urls"))]
 
 
 def _user(username: str, role: str, department: Department | None = None) -> User:
@@ -75,7 +103,7 @@ def build() -> dict:
         "number": "'PF' || lpad(g::text, 10, '0')",
         "status": pick([f"'{s}'" for s in statuses]),
         "customer_name": f"{pick([repr(s) for s in '张王李赵刘陈杨黄'])} || {pick([repr('先生'), repr('女士')])} || g",
-        "contact_phone": "'13' || lpad((g * 7919 %% 1000000000)::text, 9, '0')",
+        "contact_phone": "'13' || lpad((g::bigint * 7919 %% 1000000000)::text, 9, '0')",
         "product_model_id": pick([str(m.pk) for m in models]),
         "channel": pick(["'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'", "'other'"]),
         "registered_by_id": pick([str(a.pk) for a in agents]),
@@ -130,26 +158,156 @@ def build() -> dict:
         ],
         batch_size=5000,
     )
-    # a feedback with a real history: registered and edited through the services
-    from feedback.services import feedback_update_registration
-
-    detail = (
+    # feedbacks with a real history, edited through the services: 10 and 200 history lines
+    other = Department.objects.create(code="pe", name="工艺部")
+    sources = list(
         Feedback.objects.filter(status=Status.REGISTERED)
         .exclude(pk=template.pk)
-        .order_by("-feedback_time")[0]
+        .order_by("-feedback_time")[:2]
     )
-    for i in range(10):
-        detail = feedback_update_registration(
-            feedback=detail,
-            actor=detail.cs_owner,
-            data={"serial_number": f"SN{i:04d}"},
-            expected_version=detail.version,
-        )
+    detail = _rich_detail(sources[0], readers, rd, other, 10)
+    long_detail = _rich_detail(sources[1], readers, rd, other, 200)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE feedback_feedback")
         cursor.execute("VACUUM ANALYZE sla_slaclock")
         cursor.execute("VACUUM ANALYZE feedback_assignment")
-    return {"readers": readers, "detail": detail}
+    return {"readers": readers, "detail": detail, "long_detail": long_detail}
+
+
+def _rich_detail(
+    source: Feedback, readers: dict, rd: Department, other: Department, history: int
+) -> Feedback:
+    """A feedback the way a quality engineer meets it in the middle of its life: verified, graded, assigned to two
+    departments, a CAPA form in progress with 4 measures, 6 clocks (registration, verification, one per measure), 3 files and ``history`` registration edits
+    (each a history line) made through the service."""
+    from corrective_actions.models import Capa, Measure
+    from feedback.models import Attachment, Verification
+    from feedback.services import feedback_update_registration
+    from sla.models import SlaClock
+
+    qe, member = readers["quality engineer"], readers["department member"]
+    feedback = source
+    for i in range(history):
+        feedback = feedback_update_registration(
+            feedback=feedback,
+            actor=feedback.cs_owner,
+            data={"serial_number": f"SN{i:04d}"},
+            expected_version=feedback.version,
+        )
+    now = timezone.now()
+    start = feedback.feedback_time
+    capa = Capa.objects.create(
+        number=f"CA{feedback.pk:010d}",
+        title="制冷效果下降：压缩机启动电容批次问题",
+        lead_department=rd,
+        status="in_progress",
+        root_cause_category="material",
+        root_cause_analysis="电容批次容量偏低，低温启动困难。",
+        created_by=member,
+        submitted_at=start + dt.timedelta(days=3),
+        accepted_at=start + dt.timedelta(days=4),
+        opened_for=feedback,
+    )
+    measures = Measure.objects.bulk_create(
+        [
+            Measure(
+                capa=capa,
+                kind=kind,
+                description=text,
+                owner=member,
+                department=rd,
+                planned_date=(start + dt.timedelta(days=days)).date(),
+                state=state,
+                completed_date=(start + dt.timedelta(days=days - 1)).date() if state == "completed" else None,
+                created_by=member,
+            )
+            for kind, text, days, state in (
+                ("short_term", "更换客户机组启动电容", 5, "completed"),
+                ("short_term", "排查同批次在库产品", 7, "in_progress"),
+                ("long_term", "供应商来料检验增加容量抽检", 30, "planned"),
+                ("long_term", "更新电容规格书公差", 45, "planned"),
+            )
+        ]
+    )
+    Feedback.objects.filter(pk=feedback.pk).update(
+        status=Status.IN_PROGRESS,
+        quality_owner=qe,
+        category="performance",
+        severity="II",
+        graded_at=start + dt.timedelta(days=1),
+        capa=capa,
+    )
+    Verification.objects.create(
+        feedback=feedback,
+        frequency="always",
+        usage_environment="室外机安装于北侧阳台，通风良好。",
+        operating_steps="制冷模式 16℃ 高风，运行 30 分钟。",
+        methods=["phone", "photos"],
+        verdict="confirmed",
+        verified_by=qe,
+        verified_at=start + dt.timedelta(days=1),
+    )
+    Assignment.objects.filter(feedback=feedback).delete()
+    Assignment.objects.bulk_create(
+        [
+            Assignment(feedback=feedback, department=rd, owner=member, assigned_by=qe, is_lead=True),
+            Assignment(feedback=feedback, department=other, owner=qe, assigned_by=qe, is_lead=False),
+        ]
+    )
+    SlaClock.objects.filter(feedback=feedback).exclude(kind=ClockKind.REGISTRATION).delete()
+    clock = {"length_days": 2, "warn_percent": 50, "provisional": False, "basis": {}}
+    SlaClock.objects.bulk_create(
+        [
+            SlaClock(
+                feedback=feedback,
+                kind=ClockKind.VERIFICATION,
+                started_at=start,
+                due_at=start + dt.timedelta(days=2),
+                warn_at=start + dt.timedelta(days=1),
+                stopped_at=start + dt.timedelta(days=1),
+                outcome=Outcome.MET,
+                **clock,
+            ),
+            *(
+                SlaClock(
+                    feedback=feedback,
+                    kind=ClockKind.MEASURE,
+                    measure=m,
+                    started_at=start + dt.timedelta(days=4),
+                    due_at=dt.datetime.combine(m.planned_date, dt.time(18), tzinfo=dt.UTC),
+                    warn_at=dt.datetime.combine(m.planned_date, dt.time(9), tzinfo=dt.UTC),
+                    stopped_at=now if m.state == "completed" else None,
+                    outcome=Outcome.MET if m.state == "completed" else Outcome.RUNNING,
+                    **clock,
+                )
+                for m in measures
+            ),
+        ]
+    )
+    Attachment.objects.bulk_create(
+        [
+            Attachment(
+                feedback=feedback,
+                file=f"bench/{feedback.pk}-{i}.{ext}",
+                original_name=f"现场照片{i}.{ext}",
+                content_type=ctype,
+                kind=kind,
+                size=200_000 + i,
+                uploaded_by=feedback.cs_owner,
+                purpose=purpose,
+            )
+            for i, (ext, ctype, kind, purpose) in enumerate(
+                (
+                    ("jpg", "image/jpeg", "image", "registration"),
+                    ("jpg", "image/jpeg", "image", "verification"),
+                    ("pdf", "application/pdf", "pdf", "registration"),
+                )
+            )
+        ]
+    )
+    assert SlaClock.objects.filter(feedback=feedback).count() == 6
+    assert feedback.history.count() == history  # (the bulk-made record has no creation record)
+    return Feedback.objects.get(pk=feedback.pk)
 
 
 def _page(client: Client, url: str, params: dict | None = None, *, must_contain: str = ""):
@@ -162,7 +320,7 @@ def _page(client: Client, url: str, params: dict | None = None, *, must_contain:
     return fetch
 
 
-@override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False)
+@override_settings(ALLOWED_HOSTS=["testserver"], DEBUG=False, ROOT_URLCONF=__name__)
 def run() -> list[Result]:
     data = build()
     assert Feedback.objects.count() == TOTAL
@@ -173,9 +331,25 @@ def run() -> list[Result]:
         clients[who] = Client()
         clients[who].force_login(user)
     qe = clients["quality engineer"]
-    results.append(
-        measure("list page, quality engineer, page 1", _page(qe, "/feedback/", must_contain="PF"), size=size)
-    )
+    # page 1 as each role, beside the floor of the same run (first 25 rows + COUNT, trivial template, same
+    # middleware): the goal is at most 1.5 times the floor
+    for who in ("quality engineer", "agent", "department member", "management"):
+        floor = measure(
+            f"floor: first 25 + COUNT, trivial template, {who}",
+            _page(clients[who], "/bench/floor/", must_contain="PF"),
+            size=size,
+            repeat=REPEAT,
+        )
+        page = measure(
+            f"list page 1, {who}",
+            _page(clients[who], "/feedback/", must_contain="PF"),
+            size=size,
+            repeat=REPEAT,
+            note="",
+        )
+        page.note = f"{page.median_s / floor.median_s:.2f}× the floor"
+        print(f"    → {page.note}", flush=True)
+        results += [floor, page]
     results.append(
         measure("list page, page 2,000 (offset 50,000)", _page(qe, "/feedback/", {"page": 2000}), size=size)
     )
@@ -205,23 +379,16 @@ def run() -> list[Result]:
             size=size,
         )
     )
-    results.append(
-        measure("list page, customer service agent (own)", _page(clients["agent"], "/feedback/"), size=size)
-    )
-    results.append(
-        measure(
-            "list page, department member (assigned to dept)",
-            _page(clients["department member"], "/feedback/"),
-            size=size,
+    for key, lines in (("detail", 10), ("long_detail", 200)):
+        detail = data[key]
+        results.append(
+            measure(
+                f"detail page ({lines} history lines, verification, 2 departments, CAPA 4 measures, 6 clocks, "
+                "3 files)",
+                _page(qe, f"/feedback/{detail.number}/", must_contain=detail.number),
+                size=size,
+                repeat=REPEAT,
+            )
         )
-    )
-    detail = data["detail"]
-    results.append(
-        measure(
-            "detail page (10 history lines)",
-            _page(qe, f"/feedback/{detail.number}/", must_contain=detail.number),
-            size=size,
-        )
-    )
     results.append(measure("API list, page 1 (50 rows)", _page(qe, "/api/feedback/"), size=size))
     return results

@@ -102,6 +102,8 @@ class Capa(models.Model):
                 condition=models.Q(verified_effective_at__isnull=False),
                 name="capa_effective_report",
             ),
+            # the list's newest forms first (Meta.ordering), read backwards: no scan of every form (issue 10)
+            models.Index(fields=["created_at", "id"], name="capa_created"),
         ]
 
     def __str__(self) -> str:

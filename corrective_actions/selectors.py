@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, F, FloatField, Q, QuerySet, Value
 from django.db.models.functions import Cast, NullIf
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from feedback.models import Assignment
+from feedback.models import Assignment, Feedback
 
 from .models import Capa, CapaStatus, Measure
 
@@ -53,8 +53,12 @@ def capa_visible_to(user: User) -> QuerySet[Capa]:
         return qs
     if not (user.department_id and user.has_perm("feedback.view_department_feedback")):
         return qs.none()
-    assigned = Assignment.objects.filter(feedback__capa=OuterRef("pk"), department_id=user.department_id)
-    return qs.filter(Q(lead_department_id=user.department_id) | Q(Exists(assigned)))
+    # the forms of the feedbacks assigned to the department, as a set (PostgreSQL hashes it once) rather than a
+    # sub-select per form: the department head's CAPA list, 105 → 64 ms at 32,000 forms (issue 10)
+    resolving = Feedback.objects.filter(
+        capa__isnull=False, assignments__department_id=user.department_id
+    ).values("capa_id")
+    return qs.filter(Q(lead_department_id=user.department_id) | Q(pk__in=resolving))
 
 
 def capa_get_visible(user: User, number: str) -> Capa:
@@ -183,6 +187,27 @@ def measure_rates_by_department(
         .annotate(**rate_counts(today))
         .annotate(**rate_expressions())
         .order_by("department_name")
+    )
+
+
+def rates_of(measures, *, today: dt.date | None = None) -> dict:
+    """``measure_rates`` over measures already loaded (a CAPA form's prefetched measures): the same counts and
+    rates, counted in Python instead of one more query."""
+    today = _today(today)
+    live = [m for m in measures if m.state != Measure.State.WITHDRAWN]
+    passed = [m for m in live if m.planned_date < today]
+    done = Measure.State.COMPLETED
+    return _with_rates(
+        {
+            "measures_total": len(live),
+            "measures_completed": sum(m.state == done for m in live),
+            "measures_due": len(passed),
+            "measures_completed_late": sum(
+                m.state == done and m.completed_date is not None and m.completed_date > m.planned_date
+                for m in passed
+            ),
+            "measures_open_overdue": sum(m.state != done for m in passed),
+        }
     )
 
 

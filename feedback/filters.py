@@ -1,5 +1,6 @@
+"""The list's filters, shared by the page and the API (their pieces: feedback.filters_fields)."""
+
 import datetime as dt
-import re
 
 import django_filters
 from django import forms
@@ -7,149 +8,37 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 
 from accounts.models import Department
 from catalog.models import FaultPhenomenon, ProductLine, ProductModel
 from sla.models import GRACE, ClockKind, Outcome, SlaClock
 
+from .filters_fields import (
+    MAX_ID,
+    NONE,
+    OPEN_STATUSES,
+    BlankChoiceFilter,
+    ClockOutcome,
+    ExcludeIdsFilter,
+    IdOrNoneField,
+    IdOrNoneFilter,
+    SatisfactionChoice,
+    Timeliness,
+    date_widget,
+    local_day_start,
+    with_none,
+)
 from .models import Assignment, Callback, Category, Channel, Feedback, Severity, Status
 
-
-class Timeliness:
-    ON_TIME = "on_time"
-    LATE = "late"
-    OPEN = "open"
-    OVERDUE = "overdue"
-    CHOICES = [
-        (ON_TIME, _("Registered on time")),
-        (LATE, _("Registered late")),
-        (OPEN, _("Draft, not yet due")),
-        (OVERDUE, _("Draft, overdue")),
-    ]
-
-
-def _local_day_start(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
-NONE = "none"  # "not classified / not graded / none": the drill-down value of 未分类 items
-MAX_ID = 2**31 - 1
-ID = re.compile(r"[1-9][0-9]{0,8}")  # what the schema publishes (below 10**9, well inside the id range)
-OPEN_STATUSES = [
-    Status.REGISTERED,
-    Status.VERIFIED,
-    Status.ASSIGNED,
-    Status.IN_PROGRESS,
-    Status.PENDING_CLOSE,
+__all__ = [  # read from here by the API and the reports
+    "NONE",
+    "OPEN_STATUSES",
+    "ClockOutcome",
+    "FeedbackFilter",
+    "IdOrNoneFilter",
+    "SatisfactionChoice",
+    "Timeliness",
 ]
-
-
-class ClockOutcome:
-    """How a clock ended, for the drill-down from the deadline figures (reports.selectors)."""
-
-    MET = "met"
-    MISSED = "missed"
-    OVERDUE = "overdue"  # still running (not paused) past its deadline, now
-    COUNTED = "counted"  # met, missed or overdue: the denominator of an on-time rate
-    CHOICES = [
-        (MET, _("Met")),
-        (MISSED, _("Missed")),
-        (OVERDUE, _("Overdue now")),
-        (COUNTED, _("Met, missed or overdue")),
-    ]
-
-
-class SatisfactionChoice:
-    SATISFIED = "satisfied"
-    BASIC = "basic"
-    UNSATISFIED = "unsatisfied"
-    UNREACHABLE = "unreachable"
-    REACHED = "reached"  # the callback reached the customer (any satisfaction)
-    RECORDED = "recorded"  # reached or unreachable: a callback recorded
-    CHOICES = [
-        (SATISFIED, _("Satisfied")),
-        (BASIC, _("Basically satisfied")),
-        (UNSATISFIED, _("Unsatisfied")),
-        (UNREACHABLE, _("Customer unreachable")),
-        (REACHED, _("Callback reached the customer")),
-        (RECORDED, _("Callback recorded")),
-    ]
-
-
-def _with_none(choices, none_label) -> list:
-    return [*choices, (NONE, none_label)]
-
-
-class IdOrNoneField(forms.Field):
-    """An id of ``model`` or ``none``; an id that names nothing is an error (an unknown filter value). Not a text
-    field: the list API refuses it given empty (feedback.api.StrictFilterForm), as its schema pattern says."""
-
-    def __init__(self, *args, model=None, unknown=None, must_exist=True, **kwargs):
-        self.model, self.unknown, self.must_exist = model, unknown, must_exist
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in ("", None):
-            return None
-        if value == NONE:
-            return NONE
-        if not ID.fullmatch(value) or not 0 < int(value) <= MAX_ID:
-            raise ValidationError(self.unknown, code="invalid_choice")
-        if self.must_exist and not self.model.objects.filter(pk=value).exists():
-            raise ValidationError(self.unknown, code="invalid_choice")
-        return int(value)
-
-
-class IdListField(forms.Field):
-    """Comma-separated ids (``3,7,12``): the drill-down of 其他 (every value but these)."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in ("", None):
-            return None
-        parts = value.split(",")
-        if len(parts) > 50 or not all(ID.fullmatch(part) and 0 < int(part) <= MAX_ID for part in parts):
-            raise ValidationError(_("Give ids separated by commas, e.g. 3,7,12."), code="invalid")
-        return sorted({int(part) for part in parts})
-
-
-@extend_schema_field({"type": "string", "pattern": "^(none|[1-9][0-9]{0,8})$"})
-class IdOrNoneFilter(django_filters.Filter):
-    field_class = IdOrNoneField
-
-    def filter(self, qs, value):
-        if value is None:
-            return qs
-        if value == NONE:
-            return qs.filter(**{f"{self.field_name}__isnull": True})
-        return qs.filter(**{self.field_name: value})
-
-
-@extend_schema_field({"type": "string", "pattern": "^[1-9][0-9]{0,8}(,[1-9][0-9]{0,8}){0,49}$"})
-class ExcludeIdsFilter(django_filters.Filter):
-    """Has a value, and not one of these ids."""
-
-    field_class = IdListField
-
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        return qs.filter(**{f"{self.field_name}__isnull": False}).exclude(**{f"{self.field_name}__in": value})
-
-
-class BlankChoiceFilter(django_filters.ChoiceFilter):
-    """A choice, or ``none`` for the records where the field is still empty (未分类, 未分级)."""
-
-    def filter(self, qs, value):
-        if value == NONE:
-            return qs.filter(**{self.field_name: ""})
-        return super().filter(qs, value)
-
-
-def _date_widget():
-    return forms.DateInput(attrs={"type": "date"})
 
 
 class FeedbackFilter(django_filters.FilterSet):
@@ -178,8 +67,8 @@ class FeedbackFilter(django_filters.FilterSet):
     product_line = django_filters.ModelChoiceFilter(
         label=_("Product line"), field_name="product_model__line", queryset=ProductLine.objects.all()
     )
-    category = BlankChoiceFilter(label=_("Category"), choices=_with_none(Category.choices, _("Unclassified")))
-    severity = BlankChoiceFilter(label=_("Severity"), choices=_with_none(Severity.choices, _("Not graded")))
+    category = BlankChoiceFilter(label=_("Category"), choices=with_none(Category.choices, _("Unclassified")))
+    severity = BlankChoiceFilter(label=_("Severity"), choices=with_none(Severity.choices, _("Not graded")))
     department = django_filters.ModelChoiceFilter(
         label=_("Responsible department"), queryset=Department.objects.all(), method="filter_department"
     )
@@ -195,10 +84,10 @@ class FeedbackFilter(django_filters.FilterSet):
         label=_("Registered by (user id)"), field_name="registered_by_id", min_value=1, max_value=MAX_ID
     )
     registered_from = django_filters.DateFilter(
-        label=_("Registration completed from"), method="filter_registered_from", widget=_date_widget()
+        label=_("Registration completed from"), method="filter_registered_from", widget=date_widget()
     )
     registered_to = django_filters.DateFilter(
-        label=_("Registration completed to"), method="filter_registered_to", widget=_date_widget()
+        label=_("Registration completed to"), method="filter_registered_to", widget=date_widget()
     )
     # A deadline: these parameters describe one clock together (same kind, outcome, due date, department).
     clock_kind = django_filters.ChoiceFilter(label=_("Deadline"), choices=ClockKind.choices, method="_later")
@@ -206,9 +95,9 @@ class FeedbackFilter(django_filters.FilterSet):
         label=_("Deadline outcome"), choices=ClockOutcome.CHOICES, method="_later"
     )
     clock_due_from = django_filters.DateFilter(
-        label=_("Deadline from"), method="_later", widget=_date_widget()
+        label=_("Deadline from"), method="_later", widget=date_widget()
     )
-    clock_due_to = django_filters.DateFilter(label=_("Deadline to"), method="_later", widget=_date_widget())
+    clock_due_to = django_filters.DateFilter(label=_("Deadline to"), method="_later", widget=date_widget())
     clock_department = django_filters.ModelChoiceFilter(
         label=_("Deadline of department"), queryset=Department.objects.all(), method="_later"
     )
@@ -217,10 +106,10 @@ class FeedbackFilter(django_filters.FilterSet):
         label=_("Satisfaction"), choices=SatisfactionChoice.CHOICES, method="_later"
     )
     callback_from = django_filters.DateFilter(
-        label=_("Callback recorded from"), method="_later", widget=_date_widget()
+        label=_("Callback recorded from"), method="_later", widget=date_widget()
     )
     callback_to = django_filters.DateFilter(
-        label=_("Callback recorded to"), method="_later", widget=_date_widget()
+        label=_("Callback recorded to"), method="_later", widget=date_widget()
     )
 
     # Shown as removable chips above the list, not as inputs in the filter form (they come from the dashboard; a
@@ -256,6 +145,18 @@ class FeedbackFilter(django_filters.FilterSet):
         """Clock and callback parameters are applied together in ``filter_queryset``."""
         return qs
 
+    @classmethod
+    def _cached_form_class(cls, build):
+        """The form class, built once per filter set class: django-filter builds a new class from the filters on
+        every request (a third of the list's Python time). Each form still deep-copies its fields (their querysets
+        included); the labels are lazy, translated when shown."""
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = build()
+        return cls._form_class
+
+    def get_form_class(self):
+        return self._cached_form_class(super().get_form_class)
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
@@ -271,10 +172,10 @@ class FeedbackFilter(django_filters.FilterSet):
         return qs.filter(Exists(Assignment.objects.filter(feedback=OuterRef("pk"), department=value)))
 
     def filter_registered_from(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(registered_at__gte=_local_day_start(value))
+        return qs.filter(registered_at__gte=local_day_start(value))
 
     def filter_registered_to(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(registered_at__lt=_local_day_start(value + dt.timedelta(days=1)))
+        return qs.filter(registered_at__lt=local_day_start(value + dt.timedelta(days=1)))
 
     def filter_number(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().upper()
@@ -285,10 +186,10 @@ class FeedbackFilter(django_filters.FilterSet):
         return qs.filter(contact_phone__contains=digits) if digits else qs
 
     def filter_from(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(feedback_time__gte=_local_day_start(value))
+        return qs.filter(feedback_time__gte=local_day_start(value))
 
     def filter_to(self, qs: QuerySet, name: str, value: dt.date) -> QuerySet:
-        return qs.filter(feedback_time__lt=_local_day_start(value + dt.timedelta(days=1)))
+        return qs.filter(feedback_time__lt=local_day_start(value + dt.timedelta(days=1)))
 
     def filter_timeliness(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         now = timezone.now()
@@ -333,9 +234,9 @@ def clocks_matching(
     if clock_kind:
         clocks = clocks.filter(kind=clock_kind)
     if clock_due_from:
-        clocks = clocks.filter(due_at__gte=_local_day_start(clock_due_from))
+        clocks = clocks.filter(due_at__gte=local_day_start(clock_due_from))
     if clock_due_to:
-        clocks = clocks.filter(due_at__lt=_local_day_start(clock_due_to + dt.timedelta(days=1)))
+        clocks = clocks.filter(due_at__lt=local_day_start(clock_due_to + dt.timedelta(days=1)))
     if clock_department:
         department_id = getattr(clock_department, "pk", clock_department)
         clocks = clocks.filter(clock_department_q(department_id))
@@ -357,9 +258,9 @@ def satisfaction_q(value: str | None) -> Q:
 def callbacks_matching(*, satisfaction=None, callback_from=None, callback_to=None) -> QuerySet:
     callbacks = Callback.objects.filter(feedback=OuterRef("pk")).filter(satisfaction_q(satisfaction))
     if callback_from:
-        callbacks = callbacks.filter(closed_at__gte=_local_day_start(callback_from))
+        callbacks = callbacks.filter(closed_at__gte=local_day_start(callback_from))
     if callback_to:
-        callbacks = callbacks.filter(closed_at__lt=_local_day_start(callback_to + dt.timedelta(days=1)))
+        callbacks = callbacks.filter(closed_at__lt=local_day_start(callback_to + dt.timedelta(days=1)))
     return callbacks
 
 

@@ -90,17 +90,38 @@ def _masking(masked: set[str]):
     return display
 
 
+class History(list):
+    """The lines of ``feedback_history``; ``truncated``: older records exist that were not read."""
+
+    truncated = False
+
+
 def feedback_history(
-    feedback: Feedback, *, attachments: Iterable[Attachment] | None = None, masked: set[str] = frozenset()
-) -> list[HistoryLine]:
+    feedback: Feedback,
+    *,
+    attachments: Iterable[Attachment] | None = None,
+    masked: set[str] = frozenset(),
+    limit: int | None = None,
+) -> History:
     """Newest first. ``attachments``: the feedback's attachments with their uploaders, when the caller has them;
-    ``masked``: fields whose values the reader sees masked (feedback.privacy.masked_fields_for)."""
-    records = list(feedback.history.select_related("history_user").order_by("history_date", "history_id"))
+    ``masked``: fields whose values the reader sees masked (feedback.privacy.masked_fields_for); ``limit``: read
+    only the newest ``limit`` records (and the one before, to say what the oldest of them changed), so the time
+    does not grow with the length of the history; the files added before the oldest record shown are left out
+    too, and ``truncated`` says that there is more."""
+    records = feedback.history.select_related("history_user").order_by("-history_date", "-history_id")
+    records = list(records[: limit + 1] if limit is not None else records)
+    records.reverse()
+    truncated = limit is not None and len(records) > limit
     fields = _tracked_fields()
     names = _resolve_names(feedback, records, fields)
     display = _masking(set(masked)) if masked else _plain_display
-    lines: list[HistoryLine] = []
+    lines = History()
     previous = None
+    if truncated:
+        previous, records = (
+            records[0],
+            records[1:],
+        )  # the diff base of the oldest line shown, not a line itself
     for record in records:
         who = str(record.history_user) if record.history_user else _("system")
         reason = record.history_change_reason or ""
@@ -123,7 +144,10 @@ def feedback_history(
         previous = record
     if attachments is None:
         attachments = feedback.attachments.select_related("uploaded_by")
+    since = records[0].history_date if truncated else None
     for attachment in attachments:
+        if since is not None and attachment.uploaded_at < since:
+            continue
         lines.append(
             HistoryLine(
                 at=attachment.uploaded_at,
@@ -133,4 +157,5 @@ def feedback_history(
             )
         )
     lines.sort(key=lambda line: line.at, reverse=True)
+    lines.truncated = truncated
     return lines

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from .forms import RegistrationForm, VoidForm
 from .models import Feedback, Status, StoredFile
 from .privacy import contact_for
 from .selectors import feedback_get_visible, feedback_list_rows, feedback_visible_to
+from .selectors_paging import EstimatingPaginator
 
 PAGE_SIZE = 25
 
@@ -33,7 +33,9 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
     filtered = qs.none() if invalid else (filterset.qs if filterset.is_bound else qs)
     if not request.GET.getlist("status"):
         filtered = filtered.exclude(status=Status.VOIDED)
-    page = Paginator(filtered.order_by("-feedback_time", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatingPaginator(filtered.order_by("-feedback_time", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     rows = feedback_list_rows(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)

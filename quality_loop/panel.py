@@ -6,8 +6,8 @@ from __future__ import annotations
 from django.urls import reverse
 
 from corrective_actions import rules
-from corrective_actions.selectors import capa_rates, capa_visible_to
-from feedback.models import Verification
+from corrective_actions.selectors import capa_rates, capa_visible_to, rates_of
+from feedback.models import Feedback, Verification
 from feedback.selectors import callback_of, verification_of
 
 from .lifecycle import close_resolved_problems
@@ -29,6 +29,23 @@ BUTTONS = (
     ("close_not_confirmed", "bi-x-circle", "outline-danger"),
     ("close_duplicate", "bi-files", "outline-danger"),
 )
+
+
+def _duplicates(feedback) -> list:
+    """The feedbacks closed as duplicates of this one (number and link only)."""
+    numbers = getattr(feedback, "duplicate_numbers", None)
+    if numbers is None:  # a record not read with feedback_get_for_detail
+        return list(feedback.duplicates.only("number"))
+    return [Feedback(number=number) for number in numbers]
+
+
+def _capa_visible(feedback, user) -> bool:
+    if feedback.capa_id is None:
+        return False
+    visible = getattr(feedback, "capa_visible", None)
+    if visible is None:  # a record not read with feedback_get_for_detail
+        return capa_visible_to(user).filter(pk=feedback.capa_id).exists()
+    return visible
 
 
 def panel_state(feedback, user) -> dict:
@@ -65,14 +82,16 @@ def panel_state(feedback, user) -> dict:
         "contacts": feedback.communications.all(),
         "callback": callback,
         "attempts": callback.attempts.all() if callback else [],
-        "duplicates": list(feedback.duplicates.only("number")),
+        "duplicates": _duplicates(feedback),
         "capa": capa,
-        "capa_visible": bool(capa) and capa_visible_to(user).filter(pk=capa.pk).exists(),
+        "capa_visible": _capa_visible(feedback, user),
         "close_problems": [],
     }
     if capa is not None:
         state["measures"] = capa.measures.all()
-        state["rates"] = capa_rates(capa)
+        # the measures are loaded with the record (feedback_get_for_detail): counted here, not in one more query
+        prefetched = "measures" in getattr(capa, "_prefetched_objects_cache", {})
+        state["rates"] = rates_of(state["measures"]) if prefetched else capa_rates(capa)
     if user.has_perm("feedback.close_feedback") and feedback.status in ("in_progress", "pending_close"):
         state["close_problems"] = close_resolved_problems(feedback)
     return state

@@ -14,18 +14,26 @@ from sla.selectors import clocks_for
 
 from .selectors import feedback_get_for_detail
 
+# The history card shows the newest HISTORY_LINES changes (the page's time must not grow with a long history);
+# ``?history=all`` shows every line.
+HISTORY_LINES = 50
+
 
 @login_required
 @require_safe
 def feedback_detail(request: HttpRequest, number: str) -> HttpResponse:
     feedback = feedback_get_for_detail(request.user, number)
     labels = dict(CustomerRequest.choices)
+    whole_history = request.GET.get("history") == "all"
     context = {
         "feedback": feedback,
         "request_labels": [labels.get(code, code) for code in feedback.customer_requests],
         "clocks": clocks_for(feedback),
         "history": feedback_history(
-            feedback, attachments=feedback.attachments.all(), masked=masked_fields_for(request.user)
+            feedback,
+            attachments=feedback.attachments.all(),
+            masked=masked_fields_for(request.user),
+            limit=None if whole_history else HISTORY_LINES,
         ),
         "contact": contact_for(request, feedback, where="detail page"),
         "can_edit": services.can_edit_registration(request.user, feedback),

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from corrective_actions.models import CapaStatus, Measure
+from feedback.models import Status
 from quality_loop.panel import panel_state
+from sla.templatetags.sla_badges import sla_badges
 
 register = template.Library()
 
@@ -17,17 +23,64 @@ def lifecycle_state(feedback, user) -> dict:
     return panel_state(feedback, user)
 
 
+CAPA_STATUS_STYLES = {
+    CapaStatus.DRAFT: "secondary",
+    CapaStatus.SUBMITTED: "info",
+    CapaStatus.RETURNED: "warning",
+    CapaStatus.IN_PROGRESS: "primary",
+    CapaStatus.PENDING_VERIFICATION: "info",
+    CapaStatus.EFFECTIVE: "success",
+}
+
+
 @register.inclusion_tag("corrective_actions/_capa_status.html")
 def capa_status_badge(capa):
-    styles = {
-        CapaStatus.DRAFT: "secondary",
-        CapaStatus.SUBMITTED: "info",
-        CapaStatus.RETURNED: "warning",
-        CapaStatus.IN_PROGRESS: "primary",
-        CapaStatus.PENDING_VERIFICATION: "info",
-        CapaStatus.EFFECTIVE: "success",
-    }
-    return {"capa": capa, "style": styles.get(capa.status, "secondary")}
+    return {"capa": capa, "style": CAPA_STATUS_STYLES.get(capa.status, "secondary")}
+
+
+CAPA_ROW = (
+    "\n    <tr>\n"
+    '      <td><a href="{}">{}</a></td>\n'
+    "      <td>{}</td><td>{}</td><td>"
+    '<span class="badge text-bg-{}" data-testid="capa-status">{}</span>\n'
+    "</td><td>{}</td>\n"
+    "      <td>{}</td>\n"
+    '      <td>{} <span class="text-muted small">({}/{})</span></td>\n'
+    '      <td>{} <span class="text-muted small">({}/{})</span></td>\n'
+    "    </tr>\n  "
+)
+
+
+@register.simple_tag
+def capa_rows(capas) -> SafeString:
+    """The CAPA list's rows (corrective_actions.selectors.capa_list_page: with the feedback count and the
+    rates), the HTML the row template made, in one pass (200 rows: the template's look-ups cost more than the
+    query)."""
+    url = reverse("corrective_actions:detail", kwargs={"number": "NUMBER"})
+    labels = {value: str(label) for value, label in CapaStatus.choices}
+    return format_html_join(
+        "",
+        CAPA_ROW,
+        (
+            (
+                url.replace("NUMBER", c.number),
+                c.number,
+                c.title,
+                c.lead_department,
+                CAPA_STATUS_STYLES.get(c.status, "secondary"),
+                labels.get(c.status, c.status),
+                c.round,
+                c.feedback_count,
+                percent(c.completion_rate),
+                c.measures_completed,
+                c.measures_total,
+                percent(c.delay_rate),
+                c.measures_completed_late + c.measures_open_overdue,
+                c.measures_due,
+            )
+            for c in capas
+        ),
+    )
 
 
 @register.inclusion_tag("corrective_actions/_measure_state.html")
@@ -56,3 +109,66 @@ def percent(value) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.1f}%"
+
+
+HOME_FEEDBACK_ROW = (
+    "\n        <tr>\n"
+    '          <td class="text-nowrap"><a href="{}" data-testid="row-{}">{}</a>{}</td>\n'
+    '          <td>{}<div class="text-muted">{}</div></td>\n'
+    "          <td>{}{}</td>\n"
+    "          <td>{}</td>\n"
+    "        </tr>\n        "
+)
+HOME_CAPA_ROW = (
+    "\n        <tr>\n"
+    '          <td class="text-nowrap"><a href="{}" data-testid="row-{}">{}</a></td>\n'
+    '          <td>{}<div class="text-muted">{} · {}</div></td>\n'
+    '          <td><span class="badge text-bg-{}" data-testid="capa-status">{}</span>\n</td>\n'
+    "          <td>{}</td>\n"
+    "        </tr>\n        "
+)
+
+
+@register.simple_tag
+def home_rows(section) -> SafeString:
+    """A home section's feedback or CAPA rows (quality_loop.views_workspace), the HTML the row template made, in
+    one pass: a page of up to a dozen sections of 30 rows spent most of its time in the template's look-ups."""
+    if section.kind == "feedback":
+        url = reverse("feedback:detail", kwargs={"number": "NUMBER"})
+        labels = {value: str(label) for value, label in Status.choices}
+        waiting = format_html(' <i class="bi bi-pause-circle text-info" title="{}"></i>', gettext("Waiting"))
+        rows = (
+            (
+                url.replace("NUMBER", f.number),
+                f.number,
+                f.number,
+                LEVEL_III if f.severity == "III" else "",
+                f.customer_name,
+                "" if f.product_model is None else f.product_model,
+                labels.get(f.status, f.status),
+                waiting if f.waiting_reason else "",
+                sla_badges(f.running_clocks),
+            )
+            for f in section.rows
+        )
+        return format_html_join("", HOME_FEEDBACK_ROW, rows)
+    url = reverse("corrective_actions:detail", kwargs={"number": "NUMBER"})
+    labels = {value: str(label) for value, label in CapaStatus.choices}
+    rows = (
+        (
+            url.replace("NUMBER", c.number),
+            c.number,
+            c.number,
+            c.title,
+            c.lead_department,
+            gettext("round %(round)s") % {"round": c.round},
+            CAPA_STATUS_STYLES.get(c.status, "secondary"),
+            labels.get(c.status, c.status),
+            sla_badges(c.running_clocks),
+        )
+        for c in section.rows
+    )
+    return format_html_join("", HOME_CAPA_ROW, rows)
+
+
+LEVEL_III = SafeString(' <span class="badge text-bg-danger">Ⅲ</span>')

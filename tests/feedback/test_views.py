@@ -263,6 +263,7 @@ def test_the_list_filters(client, users, params, expected):
     rows = {
         "a": FeedbackFactory(
             number="PF209901001",
+            contact_phone="13800000001",  # not the factory's: its sequence may contain "139"
             registered_by=agent,
             customer_name="王先生",
             feedback_time=dt.datetime(2026, 2, 1, 10, 0, tzinfo=tz),
@@ -276,6 +277,7 @@ def test_the_list_filters(client, users, params, expected):
         ),
         "c": FeedbackFactory(
             number="PF209901003",
+            contact_phone="13800000003",  # not the factory's: its sequence may contain "139"
             registered_by=agent,
             customer_name="王女士",
             channel="email",
@@ -284,6 +286,7 @@ def test_the_list_filters(client, users, params, expected):
         ),
         "d": FeedbackFactory(
             number="PF209901004",
+            contact_phone="13800000004",  # not the factory's: its sequence may contain "139"
             registered_by=agent,
             customer_name="赵先生",
             status=Status.DRAFT,
