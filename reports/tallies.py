@@ -74,7 +74,7 @@ def flush() -> int:
     one flush at a time. Returns how many records it refreshed."""
     if not kept():
         return 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # one statement: its own transaction, unless inside the caller's
         cursor.execute("SELECT reports_flush()")
         return cursor.fetchone()[0]
 

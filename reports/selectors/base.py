@@ -258,9 +258,11 @@ def small_queries():
     try:
         with transaction.atomic():
             if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-                    cursor.execute("SET LOCAL random_page_cost = 1.1")
+                with connection.cursor() as cursor:  # SET LOCAL of both, in one statement
+                    cursor.execute(
+                        "SELECT set_config('max_parallel_workers_per_gather', '0', true), "
+                        "set_config('random_page_cost', '1.1', true)"
+                    )
             yield
     finally:
         overdue_cache.reset(overdue)

@@ -10,6 +10,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import TruncMonth
@@ -218,16 +219,23 @@ def _registered_drill(period: Period, scope: Scope, **params) -> dict:
 def _registration_tallied(period: Period, scope: Scope) -> list[dict]:
     """The per-agent rows of registration_timeliness from the tallies, with the agents' names, in its order."""
     per_agent: dict = {}
-    tallied = _tally(Bucket.REGISTERED, period, scope).values_list("key2", "key").annotate(n=Sum("n"))
-    for agent, key, n in tallied:
-        row = per_agent.setdefault(agent or None, {"total": 0, "on_time": 0})
-        row["total"] += n
-        if key == "on_time":
-            row["on_time"] += n
-    names = {
-        user["pk"]: user
-        for user in User.objects.filter(pk__in=[a for a in per_agent if a]).values("pk", "name", "username")
-    }
+    names: dict = {}
+    agent = User.objects.filter(pk=OuterRef("key2"))
+    tallied = (
+        _tally(Bucket.REGISTERED, period, scope)
+        .values("key2", "key")
+        .annotate(
+            n=Sum("n"),
+            name=Subquery(agent.values("name")[:1]),
+            username=Subquery(agent.values("username")[:1]),
+        )
+    )
+    for row in tallied:
+        counts = per_agent.setdefault(row["key2"] or None, {"total": 0, "on_time": 0})
+        counts["total"] += row["n"]
+        if row["key"] == "on_time":
+            counts["on_time"] += row["n"]
+        names[row["key2"] or None] = {"name": row["name"], "username": row["username"]}
     rows = [
         {
             "registered_by_id": agent,

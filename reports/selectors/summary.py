@@ -29,7 +29,6 @@ from .base import (
     _line_models,
     _period_drill,
     _rate,
-    _tally,
     small_queries,
 )
 from .deadlines import _capas, _measure_counts, _measure_sums, _measures, _planned_in, overdue_now
@@ -50,7 +49,9 @@ def _change(value, previous) -> str | None:
     return "up" if value > previous else "down" if value < previous else "same"
 
 
-def _summary_tallied(periods: dict, both: Period, scope: Scope, now: dt.datetime) -> tuple[dict, dict, dict]:
+def _summary_tallied(
+    periods: dict, both: Period, scope: Scope, now: dt.datetime, today: dt.date
+) -> tuple[dict, dict, dict]:
     """summary's feedback, clock and callback sums for both periods from the tallies (three queries) and the
     running clocks overdue now (one), keyed as the direct aggregates."""
     models = _line_models(scope) if scope.product_line_id is not None else None
@@ -61,6 +62,7 @@ def _summary_tallied(periods: dict, both: Period, scope: Scope, now: dt.datetime
         Bucket.CLOCK,
         Bucket.CALLBACK,
         Bucket.CAPA_EFFECTIVE,
+        Bucket.MEASURE,
     ]
     _fresh()
     tallied = tallies.rows(buckets, both.start, both.end, scope.department_id, models)
@@ -80,6 +82,7 @@ def _summary_tallied(periods: dict, both: Period, scope: Scope, now: dt.datetime
             sums[f"{prefix}{key}"] = tallies.total(days & Q(bucket=Bucket.CALLBACK, key=key))
         sums[f"{prefix}effective"] = tallies.total(days & Q(bucket=Bucket.CAPA_EFFECTIVE))
         sums[f"{prefix}first_time"] = tallies.total(days & Q(bucket=Bucket.CAPA_EFFECTIVE, key="first_time"))
+        sums |= _measure_sums(prefix, days & Q(bucket=Bucket.MEASURE), today)
         overdue[f"{prefix}overdue"] = 0
     row = tallied.aggregate(**sums)
     for _kind, day, _department, n in overdue_now(scope, now):
@@ -118,7 +121,7 @@ def summary(period: Period, scope: Scope) -> dict:
         capa_aggregates |= _capa_effective_counts(prefix, _in("verified_effective_at", p))
         measure_aggregates |= _measure_counts(prefix, _planned_in(p), today)
     if tallies.enabled():
-        f, c, s = _summary_tallied(periods, both, scope, now)
+        f, c, s = _summary_tallied(periods, both, scope, now, today)
     else:
         f = (
             _feedbacks(None, scope)
@@ -128,11 +131,7 @@ def summary(period: Period, scope: Scope) -> dict:
         c = _clocks(scope).filter(_in("due_at", both)).aggregate(**clock_aggregates)
         s = _callbacks(scope).filter(_in("closed_at", both)).aggregate(**callback_aggregates)
     if tallies.enabled():
-        k = f  # _summary_tallied read the CAPA forms' sums too
-        measure_sums: dict = {}
-        for prefix, p in periods.items():
-            measure_sums |= _measure_sums(prefix, Q(day__gte=p.start, day__lte=p.end), today)
-        m = _tally(Bucket.MEASURE, both, scope).aggregate(**measure_sums)
+        k = m = f  # _summary_tallied read the CAPA forms' and measures' sums too
     else:
         k = _capas(scope).filter(_in("verified_effective_at", both)).aggregate(**capa_aggregates)
         m = _measures(scope).filter(_planned_in(both)).aggregate(**measure_aggregates)

@@ -6,17 +6,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import (
+    BigIntegerField,
     Case,
     Count,
     F,
     Func,
     IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import Cast, NullIf, TruncDate, TruncMonth
 
 from catalog.models import FaultPhenomenon, ProductModel
 from feedback.filters import (
@@ -236,20 +239,39 @@ def _pareto_tallied(period: Period, scope: Scope, field: str, order: list[str]) 
     """The rows _pareto reads, from the tallies: counts per fault phenomenon (its bucket) or per product model
     (the volume bucket), the names of those few, ordered as the direct query orders them, with the running total."""
     if field == "fault_phenomenon":
-        counted = _tally(Bucket.FAULT, period, scope).values_list("key").annotate(n=Sum("n"))
-        counts = {int(key) if key else None: n for key, n in counted}
-        names = FaultPhenomenon.objects.filter(pk__in=[k for k in counts if k]).values("pk", "name")
-        named = {row["pk"]: {"fault_phenomenon__name": row["name"]} for row in names}
+        fault = FaultPhenomenon.objects.filter(pk=Cast(NullIf(OuterRef("key"), Value("")), BigIntegerField()))
+        counted = (
+            _tally(Bucket.FAULT, period, scope)
+            .values("key")
+            .annotate(n=Sum("n"), name=Subquery(fault.values("name")[:1]))
+        )
+        rows = [
+            {
+                f"{field}_id": int(row["key"]) if row["key"] else None,
+                "fault_phenomenon__name": row["name"],
+                "n": row["n"],
+            }
+            for row in counted
+        ]
     else:
-        counted = _tally(Bucket.CATEGORY, period, scope).values_list("model_id").annotate(n=Sum("n"))
-        counts = {key or None: n for key, n in counted}
-        names = ProductModel.objects.filter(pk__in=[k for k in counts if k]).values("pk", "name", "code")
-        named = {
-            row["pk"]: {"product_model__name": row["name"], "product_model__code": row["code"]}
-            for row in names
-        }
-    empty = dict.fromkeys(order)
-    rows = [{f"{field}_id": key, **named.get(key, empty), "n": n} for key, n in counts.items() if n]
+        model = ProductModel.objects.filter(pk=OuterRef("model_id"))
+        counted = (
+            _tally(Bucket.CATEGORY, period, scope)
+            .values("model_id")
+            .annotate(
+                n=Sum("n"), name=Subquery(model.values("name")[:1]), code=Subquery(model.values("code")[:1])
+            )
+        )
+        rows = [
+            {
+                f"{field}_id": row["model_id"] or None,
+                "product_model__name": row["name"],
+                "product_model__code": row["code"],
+                "n": row["n"],
+            }
+            for row in counted
+        ]
+    rows = [row for row in rows if row["n"]]
     rows.sort(
         key=lambda row: (
             row[f"{field}_id"] is None,

@@ -325,10 +325,11 @@ def test_dashboard_is_every_figure_in_a_constant_number_of_queries(
 ):
     """Directly (SQLite): 22 aggregates (one per figure; the per-department figures five, the backlog two, the
     summary five for both periods), the working-day calendar (3, cached per process), the transaction with its two
-    SET LOCALs (4). From the tallies (PostgreSQL): each clock figure one tally sum and one read of the running
-    clocks overdue now, the names of the TOP 5 and of the agents read by id (3), and first the flush of the
-    changes queued since (in a transaction of its own, 4): 37 in all."""
-    with django_assert_max_num_queries(37 if connection.vendor == "postgresql" else 30):
+    SET LOCALs (4). From the tallies (PostgreSQL): 20 aggregates (the per-department figures five, the summary two,
+    the running clocks overdue now read once for all), the calendar (3), the flush of the changes queued since (1),
+    the transaction and its settings in one statement (3): 27. The page shows 22 widgets (7 summary figures and 15
+    charts with their tables)."""
+    with django_assert_max_num_queries(27 if connection.vendor == "postgresql" else 30):
         figures = selectors.dashboard(OCTOBER, ALL)
     with CaptureQueriesContext(connection) as first:
         selectors.dashboard(OCTOBER, ALL)
