@@ -152,21 +152,15 @@ class CapaFact(_Facts):
     capa_id = models.BigIntegerField(db_index=True)
 
 
-class Tally(models.Model):
+class Tally(_Facts):
     """Counts of facts by (bucket, scope, day, model, key, key2), append-only: a change adds rows of +n / −n
     (writers never wait on each other), and ``tallies.compact`` merges them. A figure is the SUM over a range of
     days, read from one covering index."""
 
-    bucket = models.CharField(max_length=16)
-    department_id = models.BigIntegerField()
-    day = models.DateField()
-    model_id = models.BigIntegerField()
-    key = models.CharField(max_length=48)
-    key2 = models.BigIntegerField()
     n = models.IntegerField()
 
-    class Meta:
-        default_permissions = ()
+    class Meta(_Facts.Meta):
+        abstract = False
         indexes = [
             models.Index(
                 fields=["bucket", "department_id", "day", "model_id", "key", "key2"],
