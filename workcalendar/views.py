@@ -1,7 +1,6 @@
 """The calendar page: administrators see any year's holidays and make-up days, override a day, enter a year.
 Anyone else gets a 404 (not found and not allowed look the same)."""
 
-import calendar as month_tables
 import datetime as dt
 from functools import wraps
 
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from . import month_grid
 from .calendar import OFFICIAL_YEARS, BasisDay, Source, WorkCalendar, YearSource, get_calendar
 from .forms import DayOverrideForm, YearEntryForm, entered_text, estimate_text
 from .models import CalendarDay
@@ -49,40 +49,6 @@ def _check_year(year: int) -> int:
     return year
 
 
-def _cell_kind(day, weekday: int) -> str:
-    if day.source == Source.REGULAR:
-        return "weekend" if weekday >= 5 else "workday"
-    if day.is_working:
-        return "makeup" if weekday >= 5 else "workday"
-    return "holiday"
-
-
-def _months(year: int, days: dict[dt.date, BasisDay], entries: dict, today: dt.date) -> list[dict]:
-    months = []
-    tables = month_tables.Calendar(firstweekday=0)
-    for month in range(1, 13):
-        weeks = []
-        for week in tables.monthdatescalendar(year, month):
-            cells = []
-            for date in week:
-                if date.month != month:
-                    cells.append(None)
-                    continue
-                day = days[date]
-                cells.append(
-                    {
-                        "date": date,
-                        "info": day,
-                        "kind": _cell_kind(day, date.weekday()),
-                        "entry": entries.get(date),
-                        "today": date == today,
-                    }
-                )
-            weeks.append(cells)
-        months.append({"number": month, "first": dt.date(year, month, 1), "weeks": weeks})
-    return months
-
-
 def _entries_of(year: int) -> dict[dt.date, CalendarDay]:
     return {
         entry.date: entry
@@ -110,7 +76,8 @@ def _year_context(
         "YearSource": YearSource,
         "entered": entered_year(year),
         "is_official_year": year in OFFICIAL_YEARS,
-        "months": _months(year, {day.date: day for day in days}, entries, timezone.localdate()),
+        "months": month_grid.months(year, {day.date: day for day in days}, entries, timezone.localdate()),
+        "day_url": reverse("workcalendar:day"),
         "holiday_count": sum(1 for day in special if not day.is_working and day.date.weekday() < 5),
         "make_up_count": sum(1 for day in special if day.is_working and day.date.weekday() >= 5),
         "entries": list(entries.values()),
