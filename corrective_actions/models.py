@@ -242,3 +242,26 @@ class CapaAttachment(StoredFile):
     class Meta(StoredFile.Meta):
         verbose_name = _("CAPA attachment")
         verbose_name_plural = _("CAPA attachments")
+
+
+class MeasureDay(models.Model):
+    """How many measures each department has planned for each day, kept by database triggers on PostgreSQL
+    (corrective_actions/measure_days.py), so that the per-department rates on the CAPA list and the quality
+    home read a few thousand rows instead of every measure (issue 10). ``measures`` counts all of them, withdrawn
+    included (a department whose measures were all withdrawn still has its row); ``live`` those not withdrawn;
+    ``completed`` and ``completed_late`` (after the planned date) the completed ones."""
+
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="+")
+    planned_date = models.DateField()
+    measures = models.IntegerField(default=0)
+    live = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    completed_late = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["department", "planned_date"], name="measure_day_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} {self.planned_date}: {self.live}"
