@@ -185,7 +185,9 @@ class Feedback(models.Model):
             ),
             # a department's CAPA forms (corrective_actions.selectors.capa_visible_to): the forms of the feedbacks
             # assigned to it, read from the index alone (head's CAPA list 33 → 18 ms of query at 32,000 forms)
-            models.Index(fields=["capa", "id"], condition=models.Q(capa__isnull=False), name="feedback_capa_ids"),
+            models.Index(
+                fields=["capa", "id"], condition=models.Q(capa__isnull=False), name="feedback_capa_ids"
+            ),
             models.Index(fields=["status", "-feedback_time"], name="feedback_status_time"),
             models.Index(fields=["-feedback_time", "-id"], name="feedback_time_id"),
             models.Index(fields=["contact_phone"], name="feedback_phone"),

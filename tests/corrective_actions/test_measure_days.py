@@ -17,7 +17,8 @@ from tests.factories import UserFactory
 from tests.factories.capa import CapaFactory, MeasureFactory
 
 pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the counts are kept on PostgreSQL only (SQLite counts directly)"
+    connection.vendor != "postgresql",
+    reason="the counts are kept on PostgreSQL only (SQLite counts directly)",
 )
 
 TODAY = dt.date(2026, 3, 16)
@@ -39,10 +40,16 @@ def _random_measures(rng: random.Random, departments, n: int) -> list[Measure]:
         owner = rng.choice(owners)
         planned = TODAY + dt.timedelta(days=rng.randint(-30, 30))
         state = rng.choice(STATES)
-        completed = planned + dt.timedelta(days=rng.randint(-5, 5)) if state == Measure.State.COMPLETED else None
+        completed = (
+            planned + dt.timedelta(days=rng.randint(-5, 5)) if state == Measure.State.COMPLETED else None
+        )
         measures.append(
             MeasureFactory(
-                capa=rng.choice(capas), owner=owner, planned_date=planned, state=state, completed_date=completed
+                capa=rng.choice(capas),
+                owner=owner,
+                planned_date=planned,
+                state=state,
+                completed_date=completed,
             )
         )
     return measures
@@ -55,7 +62,9 @@ def test_saves_bulk_updates_and_deletes_keep_the_counts_equal_to_counting_every_
     assert MeasureDay.objects.exists()
     assert_kept_equals_counted()
 
-    for measure in rng.sample(measures, 25):  # one save at a time: progress, completion, a new date, withdrawal
+    for measure in rng.sample(
+        measures, 25
+    ):  # one save at a time: progress, completion, a new date, withdrawal
         measure.state = rng.choice(STATES)
         measure.completed_date = TODAY + dt.timedelta(days=rng.randint(-10, 10))
         measure.planned_date += dt.timedelta(days=rng.randint(-3, 3))
@@ -73,7 +82,9 @@ def test_saves_bulk_updates_and_deletes_keep_the_counts_equal_to_counting_every_
 @pytest.mark.django_db
 def test_a_department_whose_measures_are_all_withdrawn_keeps_its_row_with_no_rates(departments):
     owner = UserFactory(role=Role.DEPT_MEMBER, department=departments["rd"])
-    measure = MeasureFactory(capa=CapaFactory(lead_department=departments["rd"]), owner=owner, planned_date=TODAY)
+    measure = MeasureFactory(
+        capa=CapaFactory(lead_department=departments["rd"]), owner=owner, planned_date=TODAY
+    )
     measure.state = Measure.State.WITHDRAWN
     measure.save()
 
