@@ -104,6 +104,8 @@ class Capa(models.Model):
             ),
             # the list's newest forms first (Meta.ordering), read backwards: no scan of every form (issue 10)
             models.Index(fields=["created_at", "id"], name="capa_created"),
+            # the management home's forms per status, counted from the index alone
+            models.Index(fields=["status", "id"], name="capa_status"),
         ]
 
     def __str__(self) -> str:

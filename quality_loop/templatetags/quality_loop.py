@@ -83,8 +83,15 @@ def capa_rows(capas) -> SafeString:
     )
 
 
-@register.inclusion_tag("corrective_actions/_measure_state.html")
-def measure_state_badge(measure, today=None):
+MEASURE_STATE_STYLES = {
+    Measure.State.PLANNED: "secondary",
+    Measure.State.IN_PROGRESS: "primary",
+    Measure.State.COMPLETED: "success",
+    Measure.State.WITHDRAWN: "dark",
+}
+
+
+def _measure_state(measure, today=None) -> dict:
     today = today or timezone.localdate()
     overdue = (
         measure.state in (Measure.State.PLANNED, Measure.State.IN_PROGRESS) and measure.planned_date < today
@@ -94,13 +101,34 @@ def measure_state_badge(measure, today=None):
         and measure.completed_date is not None
         and measure.completed_date > measure.planned_date
     )
-    styles = {
-        Measure.State.PLANNED: "secondary",
-        Measure.State.IN_PROGRESS: "primary",
-        Measure.State.COMPLETED: "success",
-        Measure.State.WITHDRAWN: "dark",
+    return {
+        "measure": measure,
+        "style": MEASURE_STATE_STYLES[measure.state],
+        "overdue": overdue,
+        "late": late,
     }
-    return {"measure": measure, "style": styles[measure.state], "overdue": overdue, "late": late}
+
+
+@register.inclusion_tag("corrective_actions/_measure_state.html")
+def measure_state_badge(measure, today=None):
+    return _measure_state(measure, today)
+
+
+def _measure_state_html(measure, today) -> SafeString:
+    """What _measure_state.html draws, for a home's rows."""
+    state = _measure_state(measure, today)
+    if state["overdue"]:
+        after = format_html(' <span class="badge text-bg-danger">{}</span>', gettext("overdue"))
+    elif state["late"]:
+        after = format_html(' <span class="badge text-bg-warning">{}</span>', gettext("completed late"))
+    else:
+        after = ""
+    return format_html(
+        '<span class="badge text-bg-{}" data-testid="measure-state">{}</span>{}',
+        state["style"],
+        measure.get_state_display(),
+        after,
+    )
 
 
 @register.filter
@@ -128,10 +156,19 @@ HOME_CAPA_ROW = (
     "        </tr>\n        "
 )
 
+HOME_MEASURE_ROW = (
+    "\n        <tr>\n"
+    '          <td class="text-nowrap"><a href="{}" data-testid="row-measure-{}">{}</a></td>\n'
+    '          <td><span class="badge text-bg-light border">{}</span> {}</td>\n'
+    "          <td>{} {} {}</td>\n"
+    "          <td>{}</td>\n"
+    "        </tr>\n        "
+)
+
 
 @register.simple_tag
 def home_rows(section) -> SafeString:
-    """A home section's feedback or CAPA rows (quality_loop.views_workspace), the HTML the row template made, in
+    """A home section's feedback, CAPA or measure rows (quality_loop.views_workspace), the HTML the row template made, in
     one pass: a page of up to a dozen sections of 30 rows spent most of its time in the template's look-ups."""
     if section.kind == "feedback":
         url = reverse("feedback:detail", kwargs={"number": "NUMBER"})
@@ -153,6 +190,24 @@ def home_rows(section) -> SafeString:
         )
         return format_html_join("", HOME_FEEDBACK_ROW, rows)
     url = reverse("corrective_actions:detail", kwargs={"number": "NUMBER"})
+    if section.kind == "measure":
+        today, planned = timezone.localdate(), gettext("planned")
+        kinds = {value: str(label) for value, label in Measure.Kind.choices}
+        rows = (
+            (
+                url.replace("NUMBER", m.capa.number),
+                m.pk,
+                m.capa.number,
+                kinds.get(m.kind, m.kind),
+                m.description,
+                planned,
+                m.planned_date.isoformat(),
+                _measure_state_html(m, today),
+                sla_badges(m.running_clocks),
+            )
+            for m in section.rows
+        )
+        return format_html_join("", HOME_MEASURE_ROW, rows)
     labels = {value: str(label) for value, label in CapaStatus.choices}
     rows = (
         (

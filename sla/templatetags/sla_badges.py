@@ -2,7 +2,7 @@
 cost more than the rest of the row."""
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -14,7 +14,9 @@ register = template.Library()
 
 
 def _local(moment, fmt: str) -> str:
-    return formats.date_format(timezone.localtime(moment), fmt)
+    """``moment`` in local time, as ``fmt`` (strftime: these numeric formats read the same in every language,
+    and a page of 70 badges spent a fifth of its time in Django's date formatting)."""
+    return timezone.localtime(moment).strftime(fmt)
 
 
 def badge_html(clock, *, now=None) -> SafeString:
@@ -26,8 +28,8 @@ def badge_html(clock, *, now=None) -> SafeString:
         }
         due = ""
     else:
-        title = f"{_('Due')} {_local(clock.due_at, 'Y-m-d H:i')}"
-        due = f" {_local(clock.due_at, 'm-d H:i')}" if clock.is_running else ""
+        title = f"{_('Due')} {_local(clock.due_at, '%Y-%m-%d %H:%M')}"
+        due = f" {_local(clock.due_at, '%m-%d %H:%M')}" if clock.is_running else ""
     if clock.provisional:
         title += " · " + _("provisional: the calendar of a later year is not entered yet")
     return format_html(
