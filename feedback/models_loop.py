@@ -49,6 +49,15 @@ class Verification(models.Model):
     class Meta:
         verbose_name = _("verification")
         verbose_name_plural = _("verifications")
+        indexes = [
+            # customer service's "tell the customer" section: the few not confirmed among every verification
+            models.Index(
+                fields=["feedback"],
+                include=["verified_at"],
+                condition=models.Q(verdict__in=["not_reproduced", "not_product"]),
+                name="verification_not_confirmed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.feedback}: {self.get_verdict_display()}"
