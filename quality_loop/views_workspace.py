@@ -313,11 +313,17 @@ def home(request: HttpRequest) -> HttpResponse:
     dashboard = None
     if user.has_role(Role.MANAGEMENT):
         dashboard = _management_dashboard()
-        urgent = _feedback_section(
-            "urgent_all",
-            _("Level Ⅲ open"),
-            visible.filter(severity=Severity.URGENT, status__in=OPEN_STATUSES),
-        )
+        quality_urgent = next((s for s in all_sections if s.key == "urgent"), None)
+        if quality_urgent is not None:  # a quality engineer's own section has the same rows: read them once
+            urgent = Section(
+                "urgent_all", _("Level Ⅲ open"), "feedback", quality_urgent.rows, quality_urgent.total
+            )
+        else:
+            urgent = _feedback_section(
+                "urgent_all",
+                _("Level Ⅲ open"),
+                visible.filter(severity=Severity.URGENT, status__in=OPEN_STATUSES),
+            )
         groups.append((_("Management"), [urgent]))
         all_sections.append(urgent)
     _attach_clocks(all_sections)
