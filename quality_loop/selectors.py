@@ -1,6 +1,7 @@
 """Reads of the quality loop: one feedback with everything its detail page and loop panel show."""
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 
@@ -43,13 +44,18 @@ def feedback_get_for_detail(user: User, number: str) -> Feedback:
     ``capa_visible`` (may ``user`` open the linked CAPA form: ``capa_visible_to``, the access function, as a
     sub-select) and ``duplicate_numbers`` (the numbers of the feedbacks closed as duplicates of this one)."""
     qs = feedback_visible_to(user).annotate(
-        capa_visible=Exists(capa_visible_to(user).filter(pk=OuterRef("capa_id"))),
-        duplicate_numbers=ArraySubquery(
-            Feedback.objects.filter(duplicate_of=OuterRef("pk"))
-            .order_by("-feedback_time", "-id")
-            .values("number")
-        ),
+        capa_visible=Exists(capa_visible_to(user).filter(pk=OuterRef("capa_id")))
     )
+    if (
+        connection.vendor == "postgresql"
+    ):  # ARRAY(sub-select); elsewhere the panel reads them (quality_loop.panel)
+        qs = qs.annotate(
+            duplicate_numbers=ArraySubquery(
+                Feedback.objects.filter(duplicate_of=OuterRef("pk"))
+                .order_by("-feedback_time", "-id")
+                .values("number")
+            )
+        )
     # The record's query joins only what is not a person: one query joining a dozen tables costs PostgreSQL more
     # to plan than to run (issue 10). The people it names are mostly already loaded with its relations or are the
     # reader; the others come in one query (_attach_people). A feedback closed as a duplicate reads the original

@@ -133,7 +133,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # --- password brakes (issue 11): accounts/brakes.py ------------------------------------------------------------
-AUTHENTICATION_BACKENDS = ["accounts.brakes.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.brakes.LockoutBackend", "accounts.backends.ModelBackend"]
 # Per account: this many failed logins in a row lock it until an administrator unlocks it (django-axes, counted
 # in the database). Per address: at most LOGIN_IP_FAILURES failures per LOGIN_IP_WINDOW (s, m, h) from one address.
 AXES_FAILURE_LIMIT = env.int("LOGIN_LOCK_FAILURES", default=10)
