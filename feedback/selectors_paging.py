@@ -24,6 +24,12 @@ def planner_rows(qs: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def can_estimate(qs: QuerySet) -> bool:
+    """Whether the database gives an estimate: PostgreSQL's planner does; SQLite (the embedded default, a small
+    database) has none, and its lists are counted exactly whatever their size."""
+    return connections[qs.db].vendor == "postgresql"
+
+
 def _rounded(n: int) -> int:
     """An estimate said with the precision it has: three significant digits (83,412 → 83,400)."""
     step = 10 ** max(len(str(n)) - 3, 0)
@@ -55,6 +61,9 @@ class EstimatingPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         qs = self.object_list.order_by()
+        if not can_estimate(qs):
+            self.estimated = False
+            return qs.count()
         bounded = qs.values("pk")[: self.exact_up_to + 1].count()
         if bounded <= self.exact_up_to:
             self.estimated = False

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 
 from accounts.roles import Role
@@ -110,7 +111,8 @@ def test_a_large_workbook_is_checked_and_imported_by_the_worker_with_progress(
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.IMPORTED, batch.message
     assert Feedback.objects.count() == 300
-    assert any(0 < done < 300 for done in seen), seen  # the bar moved while the transaction was open
+    if connection.vendor == "postgresql":  # SQLite has one writer at a time: there the bar moves at the end
+        assert any(0 < done < 300 for done in seen), seen  # the bar moved while the transaction was open
     result = client.get(
         reverse("intake:import_batch", args=[batch.pk]), {"show": "imported"}
     ).content.decode()
