@@ -1,7 +1,7 @@
 """`make run` (scripts/run.py) from nothing, on the server-less path: a new SQLite file, the filesystem:// broker.
 
 It migrates and seeds, prints one demo account per role with a password that really logs in, serves the Chinese
-login page, runs the Celery worker and beat (beat's SLA sweep reaches the worker and succeeds), and on SIGTERM
+login page and each role's daily pages (logged in through the form), runs the Celery worker and beat (beat's SLA sweep reaches the worker and succeeds), and on SIGTERM
 stops every process it started."""
 
 import contextlib
@@ -14,7 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,28 @@ def get(url: str) -> tuple[int, str]:
             return response.status, response.read().decode("utf-8")
     except OSError:
         return 0, ""
+
+
+def logged_in_get(port: int, username: str, password: str, paths: list[str]) -> dict[str, tuple[int, str]]:
+    """Log in through the login form (cookie and CSRF token as a browser has them), then open ``paths``."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    base = f"http://127.0.0.1:{port}"
+    with opener.open(f"{base}/login/", timeout=10) as response:
+        form = response.read().decode("utf-8")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": password, "csrfmiddlewaretoken": token})
+    with opener.open(
+        urllib.request.Request(f"{base}/login/", data=data.encode(), method="POST"), timeout=10
+    ) as r:
+        assert "/login/" not in r.geturl(), f"{username} could not log in"
+    pages = {}
+    for path in paths:
+        try:
+            with opener.open(f"{base}{path}", timeout=30) as response:
+                pages[path] = (response.status, response.read().decode("utf-8"))
+        except urllib.error.HTTPError as error:
+            pages[path] = (error.code, "")
+    return pages
 
 
 def password_candidates(output: str, usernames: list[str]) -> list[str]:
@@ -192,6 +216,7 @@ def test_make_run_serves_chinese_login_runs_worker_and_beat_and_stops_everything
         }
         assert all(printed[role] for role in Role.values), f"no demo user printed for some role: {printed}"
         candidates = password_candidates(output.text, [u for accounts in users.values() for u, _ in accounts])
+        passwords = {}
         with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
             for role in Role.values:
                 username, encoded = printed[role][0]
@@ -199,6 +224,27 @@ def test_make_run_serves_chinese_login_runs_worker_and_beat_and_stops_everything
                 assert match, f"no printed password logs {username} ({role}) in; candidates {candidates}"
                 candidates.remove(match)
                 candidates.insert(0, match)  # the next role's user most likely has the same one
+                passwords[role] = (username, match)
+
+        # each role's daily pages answer on this embedded database, the detail of a record in the loop included
+        with contextlib.closing(sqlite3.connect(db_path)) as conn:
+            (feedback,) = conn.execute(
+                "SELECT number FROM feedback_feedback WHERE capa_id IS NOT NULL ORDER BY id LIMIT 1"
+            ).fetchone()
+            (capa,) = conn.execute(
+                "SELECT number FROM corrective_actions_capa ORDER BY id LIMIT 1"
+            ).fetchone()
+        daily = {
+            Role.CS_AGENT: ["/", "/feedback/", "/feedback/new/", "/notifications/"],
+            Role.QUALITY_ENGINEER: ["/", "/feedback/", f"/feedback/{feedback}/", "/capa/", f"/capa/{capa}/"],
+            Role.DEPT_HEAD: ["/", "/capa/"],
+            Role.MANAGEMENT: ["/reports/dashboard/", "/reports/runs/"],
+            Role.ADMINISTRATOR: ["/", "/calendar/"],
+        }
+        for role, paths in daily.items():
+            username, password = passwords[role]
+            for path, (status, _body) in logged_in_get(port, username, password, paths).items():
+                assert status == 200, f"{path} as {username} ({role}): {status}\n{output.tail(40)}"
     finally:
         # when it gets SIGTERM
         if process.poll() is None:
