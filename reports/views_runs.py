@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import ProductLine
+from core.downloads import file_response
 
 from . import services
 from .forms_runs import ReportRequestForm
@@ -78,9 +79,7 @@ def run_file_response(run) -> FileResponse:
         handle = run.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=run.download_name(), content_type=XLSX)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(handle, filename=run.download_name(), content_type=XLSX)
 
 
 @login_required
