@@ -46,26 +46,17 @@ def build() -> dict:
         + " WHEN g %% 97 = 0 THEN 'voided' WHEN g %% 89 = 0 THEN 'draft' ELSE 'closed' END"
     )
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": status,
         "product_model_id": pick([str(m.pk) for m in models], "g * 7"),
         "channel": pick(
             ["'hotline'", "'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'", "'other'"]
         ),
-        "registered_by_id": pick([str(a.pk) for a in agents]),
-        "cs_owner_id": pick([str(a.pk) for a in agents]),
+        **builders.registered_by(agents),
         "feedback_time": when,
         "registered_at": f"CASE WHEN g %% 89 = 0 THEN NULL ELSE {when} + "
         "CASE WHEN g %% 10 = 0 THEN interval '3 days' ELSE interval '2 hours' END END",
         "registration_due_at": f"{when} + interval '1 day'",
-        "category": "CASE WHEN g %% 20 = 0 THEN '' ELSE "
-        + pick(["'functional'", "'functional'", "'performance'", "'appearance'", "'service'"], "g / 3")
-        + " END",
-        "fault_phenomenon_id": "CASE WHEN g %% 20 = 0 THEN NULL ELSE "
-        # a skewed distribution: low numbers are frequent (a Pareto worth drawing)
-        + pick([str(f.pk) for f in faults], "(g::bigint * g) %% 900 / 30")
-        + " END",
-        "severity": "CASE WHEN g %% 20 = 0 THEN '' WHEN g %% 19 = 0 THEN 'III' WHEN g %% 4 = 0 THEN 'II' ELSE 'I' END",
+        **builders.classified(faults),
     }
     overrides = {column: sql.replace("%(days)s", str(DAYS)) for column, sql in overrides.items()}
     heads_by_dept = {d.pk: h.pk for d, h in zip(departments, heads, strict=True)}

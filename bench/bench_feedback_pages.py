@@ -78,14 +78,12 @@ def build() -> dict:
 
     when = "t.feedback_time - (g %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute'"
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": pick([f"'{s}'" for s in statuses]),
         "customer_name": f"{pick([repr(s) for s in '张王李赵刘陈杨黄'])} || {pick([repr('先生'), repr('女士')])} || g",
         "contact_phone": "'13' || lpad((g::bigint * 7919 %% 1000000000)::text, 9, '0')",
         "product_model_id": pick([str(m.pk) for m in models]),
         "channel": pick(["'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'", "'other'"]),
-        "registered_by_id": pick([str(a.pk) for a in agents]),
-        "cs_owner_id": pick([str(a.pk) for a in agents]),
+        **builders.registered_by(agents),
         "feedback_time": when,
         "registered_at": f"{when} + CASE WHEN g %% 10 = 0 THEN interval '3 days' ELSE interval '2 hours' END",
         "registration_due_at": f"{when} + interval '1 day'",

@@ -50,7 +50,6 @@ def build() -> dict:
     template = builders.template_feedback(models[0], agent, now, fault_phenomenon=phenomena[0])
     when = "t.feedback_time - (g %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute'"
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": pick(["'registered'", "'verified'", "'assigned'", "'closed'"]),
         "contact_phone": "'13' || lpad((g * 7919 %% 1000000000)::text, 9, '0')",
         "product_model_id": pick([str(m.pk) for m in models]),

@@ -57,24 +57,16 @@ def build() -> None:
     seconds = 31 * 86400 - 1
     when = f"t.feedback_time + ((g::bigint * 26777) %% {seconds}) * interval '1 second'"
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": pick(
             ["'registered'", "'verified'", "'assigned'", "'in_progress'", "'closed'", "'closed'"], "g / 3"
         ),
         "product_model_id": pick([str(m.pk) for m in models], "g * 7"),
         "channel": pick(["'hotline'", "'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'"]),
-        "registered_by_id": pick([str(a.pk) for a in agents]),
-        "cs_owner_id": pick([str(a.pk) for a in agents]),
+        **builders.registered_by(agents),
         "feedback_time": when,
         "registered_at": f"{when} + interval '2 hours'",
         "registration_due_at": f"{when} + interval '1 day'",
-        "category": "CASE WHEN g %% 20 = 0 THEN '' ELSE "
-        + pick(["'functional'", "'functional'", "'performance'", "'appearance'", "'service'"], "g / 3")
-        + " END",
-        "fault_phenomenon_id": "CASE WHEN g %% 20 = 0 THEN NULL ELSE "
-        + pick([str(f.pk) for f in faults], "(g::bigint * g) %% 900 / 30")
-        + " END",
-        "severity": "CASE WHEN g %% 20 = 0 THEN '' WHEN g %% 19 = 0 THEN 'III' WHEN g %% 4 = 0 THEN 'II' ELSE 'I' END",
+        **builders.classified(faults),
     }
     dept_ids = [str(d.pk) for d in departments]
     head_of = (

@@ -48,6 +48,27 @@ def pick(values: list[str], seed: str = "g") -> str:
     return f"(ARRAY[{','.join(values)}])[1 + ({seed}) %% {len(values)}]"
 
 
+def registered_by(agents: list[User]) -> dict[str, str]:
+    """Overrides for ``copy_feedback``: each copy registered and owned by one of ``agents``, in turn."""
+    agent = pick([str(a.pk) for a in agents])
+    return {"registered_by_id": agent, "cs_owner_id": agent}
+
+
+def classified(faults: list[FaultPhenomenon]) -> dict[str, str]:
+    """Overrides for ``copy_feedback``: a category, a fault phenomenon and a severity for 19 feedbacks in 20 (the
+    20th unclassified), the phenomena skewed (low numbers frequent: a Pareto worth drawing)."""
+    return {
+        "category": "CASE WHEN g %% 20 = 0 THEN '' ELSE "
+        + pick(["'functional'", "'functional'", "'performance'", "'appearance'", "'service'"], "g / 3")
+        + " END",
+        "fault_phenomenon_id": "CASE WHEN g %% 20 = 0 THEN NULL ELSE "
+        + pick([str(f.pk) for f in faults], "(g::bigint * g) %% 900 / 30")
+        + " END",
+        "severity": "CASE WHEN g %% 20 = 0 THEN '' WHEN g %% 19 = 0 THEN 'III' WHEN g %% 4 = 0 THEN 'II' "
+        "ELSE 'I' END",
+    }
+
+
 def template_feedback(
     model: ProductModel, agent: User, when: dt.datetime, description: str = DESCRIPTION, **fields
 ) -> Feedback:
@@ -74,7 +95,9 @@ def template_feedback(
 
 def copy_feedback(template: Feedback, count: int, overrides: dict[str, str]) -> None:
     """Insert ``count`` copies of ``template``: each column the template's, or the SQL in ``overrides`` (by column
-    name), evaluated for the series number ``g`` (1 … count) with the template as ``t``."""
+    name), evaluated for the series number ``g`` (1 … count) with the template as ``t``. Copy g is PF + g on 10
+    digits unless ``overrides`` number them otherwise."""
+    overrides = {"number": "'PF' || lpad(g::text, 10, '0')", **overrides}
     table = Feedback._meta.db_table
     columns = [f.column for f in Feedback._meta.concrete_fields if not f.primary_key]
     names = ", ".join(f'"{c}"' for c in columns)
