@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import HistoryAdmin
+from core.admin import HistoryAdmin, ReadOnlyAdminMixin
 
 from . import brakes
 from .models import Department, PersonalDataAccess, User
@@ -28,22 +28,13 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class RoleGroupAdmin(BaseGroupAdmin):
+class RoleGroupAdmin(ReadOnlyAdminMixin, BaseGroupAdmin):
     """The roles (Django groups), read-only: shown by their labels, with what each may do in the reader's
     language. Their permissions are set by accounts/roles.py on every migrate (an edit here would not last)."""
 
     list_display = ("role",)
     fields = ("role", "permission_labels")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("permissions__content_type")
@@ -121,7 +112,7 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """PIPL: who was shown which customer's full contact details, when and where. Read-only; never deleted."""
 
     list_display = ("accessed_at", "user", "record", "fields", "where", "ip_address")
@@ -129,12 +120,3 @@ class PersonalDataAccessAdmin(admin.ModelAdmin):
     search_fields = ("record", "user__username", "user__name")
     date_hierarchy = "accessed_at"
     list_select_related = ("user",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,25 +7,21 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import CodedName
+
 from .access import access_of
 from .roles import Role
 
 
-class Department(models.Model):
+class Department(CodedName):
     """A responsible department (研发部, 生产部 …): data an administrator edits, never code."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=64, unique=True)
-    is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("department")
         verbose_name_plural = _("departments")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class User(AbstractUser):

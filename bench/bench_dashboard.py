@@ -9,16 +9,15 @@ import datetime as dt
 import os
 import time
 
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.db.models import Case, Value, When
 from django.test import override_settings
 from django.utils import timezone
 
-from accounts.models import Department, User
 from accounts.roles import Role
+from bench import builders
+from bench.builders import copy_feedback, pick, user
 from bench.harness import Result, measure
-from catalog.models import FaultPhenomenon, ProductLine, ProductModel
 from feedback.models import Feedback, Status
 from reports import selectors, tallies
 from reports.periods import Period
@@ -28,100 +27,44 @@ DAYS = 730  # two years of feedback
 TIMINGS: dict[str, float] = {}  # how long building parts of the data set took (printed by run())
 
 
-def _user(username: str, role: str, department: Department | None = None) -> User:
-    user = User.objects.create(username=username, name=username, department=department)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
-def _pick(values: list, seed: str = "g") -> str:
-    """A value chosen by the series number (% is doubled: the statement has parameters)."""
-    return f"(ARRAY[{','.join(values)}])[1 + ({seed}) %% {len(values)}]"
-
-
 def build() -> dict:
-    departments = [
-        Department.objects.create(code=code, name=name)
-        for code, name in (
-            ("rd", "研发部"),
-            ("production", "生产部"),
-            ("supply", "供应链部"),
-            ("service", "售后服务部"),
-            ("quality", "质量部"),
-            ("cs", "客服部"),
-        )
-    ]
-    agents = [_user(f"agent{i}", Role.CS_AGENT) for i in range(10)]
-    qe = _user("qe", Role.QUALITY_ENGINEER)
-    heads = [_user(f"head{d.code}", Role.DEPT_HEAD, d) for d in departments]
-    lines = [
-        ProductLine.objects.create(code=c, name=n)
-        for c, n in (("ac", "空调"), ("fridge", "冰箱"), ("tv", "电视"))
-    ]
-    models = [
-        ProductModel.objects.create(line=lines[i % 3], code=f"M-{i:02d}", name=f"型号{i:02d}")
-        for i in range(20)
-    ]
-    faults = [FaultPhenomenon.objects.create(name=f"故障现象{i:02d}") for i in range(30)]
+    departments = builders.departments()
+    agents = [user(f"agent{i}", Role.CS_AGENT) for i in range(10)]
+    qe = user("qe", Role.QUALITY_ENGINEER)
+    heads = [user(f"head{d.code}", Role.DEPT_HEAD, d) for d in departments]
+    lines, models, faults = builders.catalogue()
     now = timezone.now()
-    template = Feedback.objects.create(
-        number="PF0000000000",
-        status=Status.REGISTERED,
-        customer_name="客户",
-        contact_phone="13800000000",
-        product_model=models[0],
-        channel="hotline",
-        description="空调使用1个月后，制冷效果明显下降。",
-        customer_requests=["repair"],
-        purchase_date=dt.date(2025, 6, 18),
-        registered_by=agents[0],
-        cs_owner=agents[0],
-        feedback_time=now,
-        registered_at=now,
-        registration_due_at=now,
-    )
-    table = Feedback._meta.db_table
-    columns = [f.column for f in Feedback._meta.concrete_fields if not f.primary_key]
+    template = builders.template_feedback(models[0], agents[0], now)
     # Older feedback is mostly closed; the last weeks' still open.
     when = "t.feedback_time - (g %% %(days)s) * interval '1 day' - (g * 37 %% 1440) * interval '1 minute'"
     status = (
         "CASE WHEN g %% %(days)s < 20 THEN "
-        + _pick(
+        + pick(
             [f"'{s}'" for s in ("registered", "verified", "assigned", "in_progress", "pending_close")],
             "g / 7",
         )
         + " WHEN g %% 97 = 0 THEN 'voided' WHEN g %% 89 = 0 THEN 'draft' ELSE 'closed' END"
     )
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": status,
-        "product_model_id": _pick([str(m.pk) for m in models], "g * 7"),
-        "channel": _pick(
+        "product_model_id": pick([str(m.pk) for m in models], "g * 7"),
+        "channel": pick(
             ["'hotline'", "'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'", "'other'"]
         ),
-        "registered_by_id": _pick([str(a.pk) for a in agents]),
-        "cs_owner_id": _pick([str(a.pk) for a in agents]),
+        **builders.registered_by(agents),
         "feedback_time": when,
         "registered_at": f"CASE WHEN g %% 89 = 0 THEN NULL ELSE {when} + "
         "CASE WHEN g %% 10 = 0 THEN interval '3 days' ELSE interval '2 hours' END END",
         "registration_due_at": f"{when} + interval '1 day'",
-        "category": "CASE WHEN g %% 20 = 0 THEN '' ELSE "
-        + _pick(["'functional'", "'functional'", "'performance'", "'appearance'", "'service'"], "g / 3")
-        + " END",
-        "fault_phenomenon_id": "CASE WHEN g %% 20 = 0 THEN NULL ELSE "
-        # a skewed distribution: low numbers are frequent (a Pareto worth drawing)
-        + _pick([str(f.pk) for f in faults], "(g::bigint * g) %% 900 / 30")
-        + " END",
-        "severity": "CASE WHEN g %% 20 = 0 THEN '' WHEN g %% 19 = 0 THEN 'III' WHEN g %% 4 = 0 THEN 'II' ELSE 'I' END",
+        **builders.classified(faults),
     }
-    names = ", ".join(f'"{c}"' for c in columns)
-    select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
+    overrides = {column: sql.replace("%(days)s", str(DAYS)) for column, sql in overrides.items()}
     heads_by_dept = {d.pk: h.pk for d, h in zip(departments, heads, strict=True)}
     dept_ids = [str(d.pk) for d in departments[:4]]  # the four departments that get assignments
     head_of = "CASE " + " ".join(f"WHEN d = {d} THEN {heads_by_dept[int(d)]}" for d in dept_ids) + " END"
     tallies.set_triggers(False)  # a bulk load: the tallies are rebuilt once at the end (as timed below)
     try:
-        _load(connection, table, names, select, template, head_of, qe, dept_ids)
+        _load(template, overrides, head_of, qe, dept_ids)
     finally:
         tallies.set_triggers(True)
     started = time.perf_counter()
@@ -143,14 +86,10 @@ def build() -> dict:
     return {"qe": qe, "head": heads[0], "lines": lines}
 
 
-def _load(connection, table, names, select, template, head_of, qe, dept_ids) -> None:
+def _load(template, overrides, head_of, qe, dept_ids) -> None:
     """The bulk load: feedback, assignments, CAPA forms, verifications, measures, clocks, callbacks."""
+    copy_feedback(template, TOTAL - 1, overrides)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT {select.replace("%(days)s", str(DAYS))} FROM "{table}" t, '
-            "generate_series(1, %s) g WHERE t.id = %s",
-            [TOTAL - 1, template.pk],
-        )
         # only a draft has no registration
         cursor.execute(
             "UPDATE feedback_feedback SET registered_at = feedback_time + interval '2 hours' "
@@ -163,7 +102,7 @@ def _load(connection, table, names, select, template, head_of, qe, dept_ids) -> 
             f"""
             INSERT INTO feedback_assignment (feedback_id, department_id, owner_id, is_lead, assigned_by_id, assigned_at)
             SELECT id, d, {head_of}, true, %(qe)s, feedback_time + interval '2 days'
-            FROM (SELECT id, feedback_time, ({_pick(dept_ids, "id")})::int AS d FROM feedback_feedback
+            FROM (SELECT id, feedback_time, ({pick(dept_ids, "id")})::int AS d FROM feedback_feedback
                   WHERE status IN ('assigned', 'in_progress', 'pending_close', 'closed')) f
             """,
             {"qe": qe.pk},

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import Group
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponse
@@ -15,8 +14,10 @@ from django.test import Client, override_settings
 from django.urls import include, path
 from django.utils import timezone
 
-from accounts.models import Department, User
+from accounts.models import Department
 from accounts.roles import Role
+from bench import builders
+from bench.builders import copy_feedback, pick, user
 from bench.harness import Result, measure
 from catalog.models import ProductLine, ProductModel
 from feedback.models import Assignment, Feedback, Status
@@ -48,42 +49,24 @@ def floor_view(request):
 urlpatterns = [path("bench/floor/", floor_view), path("", include("config.urls"))]
 
 
-def _user(username: str, role: str, department: Department | None = None) -> User:
-    user = User.objects.create(username=username, name=username, department=department)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def build() -> dict:
     rd = Department.objects.create(code="rd", name="研发部")
-    agents = [_user(f"agent{i}", Role.CS_AGENT) for i in range(AGENTS)]
+    agents = [user(f"agent{i}", Role.CS_AGENT) for i in range(AGENTS)]
     readers = {
-        "quality engineer": _user("qe", Role.QUALITY_ENGINEER),
+        "quality engineer": user("qe", Role.QUALITY_ENGINEER),
         "agent": agents[0],
-        "department member": _user("rd_member", Role.DEPT_MEMBER, rd),
-        "management": _user("boss", Role.MANAGEMENT),
+        "department member": user("rd_member", Role.DEPT_MEMBER, rd),
+        "management": user("boss", Role.MANAGEMENT),
     }
     line = ProductLine.objects.create(code="aircon", name="空调")
     models = [ProductModel.objects.create(line=line, code=f"KFR-{i:02d}", name="空调") for i in range(20)]
     now = timezone.now()
-    template = Feedback.objects.create(
-        number="PF0000000000",
-        status=Status.REGISTERED,
-        customer_name="客户",
-        contact_phone="13800000000",
-        product_model=models[0],
-        channel="hotline",
+    template = builders.template_feedback(
+        models[0],
+        agents[0],
+        now,
         description="空调使用1个月后，制冷效果明显下降，出风口温度18℃，噪音比初期增大。",
-        customer_requests=["repair"],
-        purchase_date=dt.date(2025, 6, 18),
-        registered_by=agents[0],
-        cs_owner=agents[0],
-        feedback_time=now,
-        registered_at=now,
-        registration_due_at=now,
     )
-    table = Feedback._meta.db_table
-    columns = [f.column for f in Feedback._meta.concrete_fields if not f.primary_key]
     statuses = [
         Status.REGISTERED,
         Status.VERIFIED,
@@ -93,32 +76,20 @@ def build() -> dict:
         Status.CLOSED,
     ]
 
-    def pick(
-        values: list,
-    ) -> str:  # a value chosen by the series number g (% is doubled: the query has params)
-        return f"(ARRAY[{','.join(values)}])[1 + g %% {len(values)}]"
-
     when = "t.feedback_time - (g %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute'"
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": pick([f"'{s}'" for s in statuses]),
         "customer_name": f"{pick([repr(s) for s in '张王李赵刘陈杨黄'])} || {pick([repr('先生'), repr('女士')])} || g",
         "contact_phone": "'13' || lpad((g::bigint * 7919 %% 1000000000)::text, 9, '0')",
         "product_model_id": pick([str(m.pk) for m in models]),
         "channel": pick(["'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'", "'other'"]),
-        "registered_by_id": pick([str(a.pk) for a in agents]),
-        "cs_owner_id": pick([str(a.pk) for a in agents]),
+        **builders.registered_by(agents),
         "feedback_time": when,
         "registered_at": f"{when} + CASE WHEN g %% 10 = 0 THEN interval '3 days' ELSE interval '2 hours' END",
         "registration_due_at": f"{when} + interval '1 day'",
     }
-    names = ", ".join(f'"{c}"' for c in columns)
-    select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
+    copy_feedback(template, TOTAL - 1, overrides)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT {select} FROM "{table}" t, generate_series(1, %s) g WHERE t.id = %s',
-            [TOTAL - 1, template.pk],
-        )
         # every feedback: its registration clock (met) and, while it waits for verification, the running one
         cursor.execute(
             """
@@ -327,9 +298,9 @@ def run() -> list[Result]:
     size = f"{TOTAL:,} feedbacks"
     results = []
     clients = {}
-    for who, user in data["readers"].items():
+    for who, reader in data["readers"].items():
         clients[who] = Client()
-        clients[who].force_login(user)
+        clients[who].force_login(reader)
     qe = clients["quality engineer"]
     # page 1 as each role, beside the floor of the same run (first 25 rows + COUNT, trivial template, same
     # middleware): the goal is at most 1.5 times the floor

@@ -14,15 +14,15 @@ import statistics
 import threading
 import time
 
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.db.models import Q
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.roles import Role
+from bench import builders
+from bench.builders import copy_feedback, pick, user
 from bench.harness import Result, measure
 from catalog.models import FaultPhenomenon, ProductLine, ProductModel
 from feedback.models import Feedback, Status
@@ -37,48 +37,19 @@ API_CLIENTS = 8
 API_PER_CLIENT = 25
 
 
-def _user(username: str, role: str) -> User:
-    user = User.objects.create(username=username, name=username)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def build() -> dict:
-    agent = _user("agent", Role.CS_AGENT)
-    qe = _user("qe", Role.QUALITY_ENGINEER)
-    admin = _user("admin", Role.ADMINISTRATOR)
+    agent = user("agent", Role.CS_AGENT)
+    qe = user("qe", Role.QUALITY_ENGINEER)
+    admin = user("admin", Role.ADMINISTRATOR)
     line = ProductLine.objects.create(code="aircon", name="空调")
     models = [
         ProductModel.objects.create(line=line, code=f"KFR-{i:02d}GW", name="空调") for i in range(MODELS)
     ]
     phenomena = [FaultPhenomenon.objects.create(name=f"故障{i}") for i in range(PHENOMENA)]
     now = timezone.now()
-    template = Feedback.objects.create(
-        number="PF0000000000",
-        status=Status.REGISTERED,
-        customer_name="客户",
-        contact_phone="13800000000",
-        product_model=models[0],
-        fault_phenomenon=phenomena[0],
-        channel="hotline",
-        description="空调使用1个月后，制冷效果明显下降。",
-        customer_requests=["repair"],
-        purchase_date=dt.date(2025, 6, 18),
-        registered_by=agent,
-        cs_owner=agent,
-        feedback_time=now,
-        registered_at=now,
-        registration_due_at=now,
-    )
-    table = Feedback._meta.db_table
-    columns = [f.column for f in Feedback._meta.concrete_fields if not f.primary_key]
-
-    def pick(values: list[str]) -> str:
-        return f"(ARRAY[{','.join(values)}])[1 + g %% {len(values)}]"
-
+    template = builders.template_feedback(models[0], agent, now, fault_phenomenon=phenomena[0])
     when = "t.feedback_time - (g %% 365) * interval '1 day' - (g %% 1440) * interval '1 minute'"
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
         "status": pick(["'registered'", "'verified'", "'assigned'", "'closed'"]),
         "contact_phone": "'13' || lpad((g * 7919 %% 1000000000)::text, 9, '0')",
         "product_model_id": pick([str(m.pk) for m in models]),
@@ -88,14 +59,9 @@ def build() -> dict:
         "registered_at": when,
         "registration_due_at": f"{when} + interval '1 day'",
     }
-    names = ", ".join(f'"{c}"' for c in columns)
-    select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
+    copy_feedback(template, TOTAL - 1, overrides)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT {select} FROM "{table}" t, generate_series(1, %s) g WHERE t.id = %s',
-            [TOTAL - 1, template.pk],
-        )
-        cursor.execute(f'VACUUM ANALYZE "{table}"')
+        cursor.execute(f'VACUUM ANALYZE "{Feedback._meta.db_table}"')
     return {"agent": agent, "qe": qe, "admin": admin, "models": models, "phenomena": phenomena}
 
 

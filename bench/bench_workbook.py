@@ -23,17 +23,15 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
-from accounts.models import Department, User
 from accounts.roles import Role
-from bench.harness import Result
-from catalog.models import FaultPhenomenon, ProductLine, ProductModel
-from feedback.models import Feedback, Status
+from bench import builders
+from bench.builders import copy_feedback, pick, user
+from bench.harness import Result, report
 from reports import selectors
 from reports.periods import Period
 from reports.selectors import Scope
@@ -48,101 +46,44 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def _pick(values: list[str], seed: str = "g") -> str:
-    return f"(ARRAY[{','.join(values)}])[1 + ({seed}) %% {len(values)}]"
-
-
-def _user(username: str, role: str, department: Department | None = None) -> User:
-    user = User.objects.create(username=username, name=username, department=department)
-    user.groups.add(Group.objects.get(name=role))
-    return user
-
-
 def build() -> None:
-    departments = [
-        Department.objects.create(code=code, name=name)
-        for code, name in (
-            ("rd", "研发部"),
-            ("production", "生产部"),
-            ("supply", "供应链部"),
-            ("service", "售后服务部"),
-        )
-    ]
-    heads = [_user(f"head{d.code}", Role.DEPT_HEAD, d) for d in departments]
-    agents = [_user(f"agent{i}", Role.CS_AGENT) for i in range(10)]
-    qe = _user("qe", Role.QUALITY_ENGINEER)
-    lines = [
-        ProductLine.objects.create(code=c, name=n)
-        for c, n in (("ac", "空调"), ("fridge", "冰箱"), ("tv", "电视"))
-    ]
-    models = [
-        ProductModel.objects.create(line=lines[i % 3], code=f"M-{i:02d}", name=f"型号{i:02d}")
-        for i in range(20)
-    ]
-    faults = [FaultPhenomenon.objects.create(name=f"故障现象{i:02d}") for i in range(30)]
+    departments = builders.departments(4)
+    heads = [user(f"head{d.code}", Role.DEPT_HEAD, d) for d in departments]
+    agents = [user(f"agent{i}", Role.CS_AGENT) for i in range(10)]
+    qe = user("qe", Role.QUALITY_ENGINEER)
+    _lines, models, faults = builders.catalogue()
     start = dt.datetime(2026, 10, 1, tzinfo=SHANGHAI)
-    template = Feedback.objects.create(
-        number="PF0000000000",
-        status=Status.REGISTERED,
-        customer_name="客户",
-        contact_phone="13800000000",
-        product_model=models[0],
-        channel="hotline",
-        description="空调使用1个月后，制冷效果明显下降。",
-        customer_requests=["repair"],
-        purchase_date=dt.date(2025, 6, 18),
-        registered_by=agents[0],
-        cs_owner=agents[0],
-        feedback_time=start,
-        registered_at=start,
-        registration_due_at=start,
-    )
-    table = Feedback._meta.db_table
-    columns = [f.column for f in Feedback._meta.concrete_fields if not f.primary_key]
+    template = builders.template_feedback(models[0], agents[0], start)
     seconds = 31 * 86400 - 1
     when = f"t.feedback_time + ((g::bigint * 26777) %% {seconds}) * interval '1 second'"
     overrides = {
-        "number": "'PF' || lpad(g::text, 10, '0')",
-        "status": _pick(
+        "status": pick(
             ["'registered'", "'verified'", "'assigned'", "'in_progress'", "'closed'", "'closed'"], "g / 3"
         ),
-        "product_model_id": _pick([str(m.pk) for m in models], "g * 7"),
-        "channel": _pick(["'hotline'", "'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'"]),
-        "registered_by_id": _pick([str(a.pk) for a in agents]),
-        "cs_owner_id": _pick([str(a.pk) for a in agents]),
+        "product_model_id": pick([str(m.pk) for m in models], "g * 7"),
+        "channel": pick(["'hotline'", "'hotline'", "'email'", "'online_chat'", "'dealer'", "'third_party'"]),
+        **builders.registered_by(agents),
         "feedback_time": when,
         "registered_at": f"{when} + interval '2 hours'",
         "registration_due_at": f"{when} + interval '1 day'",
-        "category": "CASE WHEN g %% 20 = 0 THEN '' ELSE "
-        + _pick(["'functional'", "'functional'", "'performance'", "'appearance'", "'service'"], "g / 3")
-        + " END",
-        "fault_phenomenon_id": "CASE WHEN g %% 20 = 0 THEN NULL ELSE "
-        + _pick([str(f.pk) for f in faults], "(g::bigint * g) %% 900 / 30")
-        + " END",
-        "severity": "CASE WHEN g %% 20 = 0 THEN '' WHEN g %% 19 = 0 THEN 'III' WHEN g %% 4 = 0 THEN 'II' ELSE 'I' END",
+        **builders.classified(faults),
     }
-    names = ", ".join(f'"{c}"' for c in columns)
-    select = ", ".join(overrides.get(c, f't."{c}"') for c in columns)
     dept_ids = [str(d.pk) for d in departments]
     head_of = (
         "CASE "
         + " ".join(f"WHEN d = {d.pk} THEN {h.pk}" for d, h in zip(departments, heads, strict=True))
         + " END"
     )
+    copy_feedback(template, SIZE - 1, overrides)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" ({names}) SELECT {select} FROM "{table}" t, generate_series(1, %s) g '
-            "WHERE t.id = %s",
-            [SIZE - 1, template.pk],
-        )
         cursor.execute(
             f"""
             INSERT INTO feedback_assignment (feedback_id, department_id, owner_id, is_lead, assigned_by_id, assigned_at)
             SELECT id, d, {head_of}, lead, %(qe)s, feedback_time + interval '2 days'
-            FROM (SELECT id, feedback_time, ({_pick(dept_ids, "id")})::int AS d, true AS lead
+            FROM (SELECT id, feedback_time, ({pick(dept_ids, "id")})::int AS d, true AS lead
                   FROM feedback_feedback WHERE id %% 3 = 0
                   UNION ALL
-                  SELECT id, feedback_time, ({_pick(dept_ids, "id + 1")})::int, false
+                  SELECT id, feedback_time, ({pick(dept_ids, "id + 1")})::int, false
                   FROM feedback_feedback WHERE id %% 15 = 0) f
             """,
             {"qe": qe.pk},
@@ -218,22 +159,6 @@ def peak_rss(path: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def _result(name: str, times: list[float], size: str, note: str = "", queries: int | None = None) -> Result:
-    result = Result(
-        name=name,
-        size=size,
-        median_s=statistics.median(times),
-        min_s=min(times),
-        max_s=max(times),
-        repeat=len(times),
-        queries=queries,
-        note=note,
-        times_s=times,
-    )
-    print("  " + result.line(), flush=True)
-    return result
-
-
 def _timed(fn) -> float:
     gc.collect()
     start = time.perf_counter()
@@ -261,14 +186,14 @@ def run() -> list[Result]:
         rows.append(_timed(lambda: sum(1 for _ in selectors.feedback_rows(PERIOD, scope))))
         dumps.append(_timed(lambda: dump(folder / "dump.xlsx")))
         workbooks.append(_timed(lambda: workbook_build(PERIOD, folder / "report.xlsx")))
-    query = _result("明细 rows alone: feedback_rows() read, nothing written", rows, size, queries=1)
-    baseline = _result("openpyxl write-only dump of the same rows", dumps, size, queries=1)
+    query = report("明细 rows alone: feedback_rows() read, nothing written", rows, size=size, queries=1)
+    baseline = report("openpyxl write-only dump of the same rows", dumps, size=size, queries=1)
     ratio = statistics.median(workbooks) / baseline.median_s
     verdict = "met" if ratio <= RATIO_TARGET else "MISSED"
-    workbook = _result(
+    workbook = report(
         "monthly workbook (9 sheets, 7 charts, 明细)",
         workbooks,
-        size,
+        size=size,
         note=f"{ratio:.2f}× the dump (target ≤ {RATIO_TARGET}×: {verdict})",
         queries=queries,
     )

@@ -100,16 +100,30 @@ def measure(
         fn()
         times.append(time.perf_counter() - start)
 
+    return report(name, times, size=size, queries=queries, ops=ops, peak_kib=peak, note=note)
+
+
+def report(
+    name: str,
+    times: list[float],
+    *,
+    size: str = "",
+    queries: int | None = None,
+    ops: int = 1,
+    peak_kib: float | None = None,
+    note: str = "",
+) -> Result:
+    """The `Result` of the timed repetitions ``times`` (seconds each), its line printed at once."""
     result = Result(
         name=name,
         size=size,
         median_s=statistics.median(times),
         min_s=min(times),
         max_s=max(times),
-        repeat=repeat,
+        repeat=len(times),
         queries=queries,
         ops=ops,
-        peak_kib=peak,
+        peak_kib=peak_kib,
         note=note,
         times_s=times,
     )

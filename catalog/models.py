@@ -2,22 +2,18 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import CodedName
 
-class ProductLine(models.Model):
+
+class ProductLine(CodedName):
     """A family of products (空调, 冰箱 …)."""
 
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=64, unique=True)
-    is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("product line")
         verbose_name_plural = _("product lines")
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ProductModel(models.Model):

@@ -12,3 +12,10 @@ class DomainError(Exception):
 
 class StaleError(DomainError):
     """The record changed since the form was opened: the change is refused, not applied over the newer state."""
+
+
+def refuse_if(reason: str | Promise | None, field: str | None = None) -> None:
+    """A rule's why-not (``rules.why_not_…``) enforced: its reason, when it gives one, is the DomainError (on
+    ``field`` too, when named)."""
+    if reason:
+        raise DomainError(reason, field_errors={field: [reason]} if field else None)

@@ -38,7 +38,15 @@ from .selectors import (
     measure_rates_by_department,
 )
 from .timeline import capa_timeline
-from .views_base import _detail, _form_page, _handle
+from .views_base import _acting, _detail, _form_page, _handle
+
+# what the root-cause form and the measure form write (their initial values, the service's arguments)
+ROOT_CAUSE_FIELDS = ("title", "root_cause_category", "root_cause_analysis")
+MEASURE_FIELDS = ("kind", "description", "owner", "planned_date")
+
+
+def _values(cd: dict, names: tuple[str, ...]) -> dict:
+    return {name: cd[name] for name in names}
 
 
 # --- list and detail ----------------------------------------------------------------------------------------------
@@ -133,11 +141,8 @@ def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse
             try:
                 capa = services.capa_create(
                     feedback=feedback,
-                    actor=request.user,
-                    title=cd["title"],
-                    root_cause_category=cd["root_cause_category"],
-                    root_cause_analysis=cd["root_cause_analysis"],
-                    expected_version=cd.get("version") or feedback.version,
+                    **_acting(request, cd, feedback),
+                    **_values(cd, ROOT_CAUSE_FIELDS),
                 )
             except DomainError as exc:
                 form.add_service_errors(exc.field_errors)
@@ -156,20 +161,13 @@ def capa_create_view(request: HttpRequest, feedback_number: str) -> HttpResponse
 @login_required
 def capa_edit_view(request: HttpRequest, number: str) -> HttpResponse:
     capa = capa_get_visible(request.user, number)
-    initial = {
-        "title": capa.title,
-        "root_cause_category": capa.root_cause_category,
-        "root_cause_analysis": capa.root_cause_analysis,
-    }
+    initial = {name: getattr(capa, name) for name in ROOT_CAUSE_FIELDS}
 
     def perform(cd):
         services.capa_update(
             capa=capa,
-            actor=request.user,
-            expected_version=cd.get("version") or capa.version,
-            title=cd["title"],
-            root_cause_category=cd["root_cause_category"],
-            root_cause_analysis=cd["root_cause_analysis"],
+            **_acting(request, cd, capa),
+            **_values(cd, ROOT_CAUSE_FIELDS),
         )
         return _("Root cause saved.")
 
@@ -190,12 +188,8 @@ def measure_add_view(request: HttpRequest, number: str) -> HttpResponse:
     def perform(cd):
         measure = services.measure_add(
             capa=capa,
-            actor=request.user,
-            kind=cd["kind"],
-            description=cd["description"],
-            owner=cd["owner"],
-            planned_date=cd["planned_date"],
-            expected_version=cd.get("version") or capa.version,
+            **_acting(request, cd, capa),
+            **_values(cd, MEASURE_FIELDS),
         )
         return _("Measure planned: %(m)s") % {"m": measure}
 
@@ -219,22 +213,13 @@ def _measure(request: HttpRequest, number: str, measure_id: int):
 @login_required
 def measure_edit_view(request: HttpRequest, number: str, measure_id: int) -> HttpResponse:
     capa, measure = _measure(request, number, measure_id)
-    initial = {
-        "kind": measure.kind,
-        "description": measure.description,
-        "owner": measure.owner_id,
-        "planned_date": measure.planned_date,
-    }
+    initial = {**{name: getattr(measure, name) for name in MEASURE_FIELDS}, "owner": measure.owner_id}
 
     def perform(cd):
         services.measure_edit(
             measure=measure,
-            actor=request.user,
-            expected_version=cd.get("version") or measure.version,
-            kind=cd["kind"],
-            description=cd["description"],
-            owner=cd["owner"],
-            planned_date=cd["planned_date"],
+            **_acting(request, cd, measure),
+            **_values(cd, MEASURE_FIELDS),
         )
         return _("Measure changed.")
 
@@ -256,8 +241,7 @@ def measure_progress_view(request: HttpRequest, number: str, measure_id: int) ->
     def perform(cd):
         services.measure_progress(
             measure=measure,
-            actor=request.user,
-            expected_version=cd.get("version") or measure.version,
+            **_acting(request, cd, measure),
             progress_note=cd["progress_note"],
             complete=cd["complete"],
             completed_date=cd["completed_date"],
@@ -284,9 +268,8 @@ def measure_withdraw_view(request: HttpRequest, number: str, measure_id: int) ->
     def perform(cd):
         services.measure_withdraw(
             measure=measure,
-            actor=request.user,
+            **_acting(request, cd, measure),
             reason=cd["reason"],
-            expected_version=cd.get("version") or measure.version,
         )
         return _("Measure withdrawn; it stays on the form, marked withdrawn.")
 

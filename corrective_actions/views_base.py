@@ -13,6 +13,12 @@ from core.action_views import ActionPage, action_handle
 from .models import Capa, Measure
 
 
+def _acting(request: HttpRequest, cd: dict, record) -> dict:
+    """What a service call from a page takes besides its fields: the requesting user, and the version of ``record``
+    the form was opened on (its current one when the form did not carry it)."""
+    return {"actor": request.user, "expected_version": cd.get("version") or record.version}
+
+
 def _detail(capa) -> HttpResponse:
     return redirect("corrective_actions:detail", number=capa.number)
 

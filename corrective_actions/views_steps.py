@@ -27,7 +27,7 @@ from .models import CapaAttachment
 from .selectors import (
     capa_get_visible,
 )
-from .views_base import _handle
+from .views_base import _acting, _handle
 
 
 # --- submission, review, effect, linking --------------------------------------------------------------------------
@@ -61,15 +61,14 @@ def _step_view(step: CapaStep):
 
 
 def _submit(request, capa, cd):
-    services.capa_submit(capa=capa, actor=request.user, expected_version=cd.get("version") or capa.version)
+    services.capa_submit(capa=capa, **_acting(request, cd, capa))
     return _("CAPA form %(capa)s submitted to quality.") % {"capa": capa.number}
 
 
 def _review(request, capa, cd):
     review = services.capa_review(
         capa=capa,
-        actor=request.user,
-        expected_version=cd.get("version") or capa.version,
+        **_acting(request, cd, capa),
         decision=cd["decision"],
         comment=cd["comment"],
     )
@@ -84,8 +83,7 @@ def _review(request, capa, cd):
 def _effect(request, capa, cd):
     verification = services.effect_verification_record(
         capa=capa,
-        actor=request.user,
-        expected_version=cd.get("version") or capa.version,
+        **_acting(request, cd, capa),
         method=cd["method"],
         result=cd["result"],
         note=cd["note"],

@@ -10,6 +10,7 @@ from accounts import privacy
 from catalog.models import ProductModel
 
 from .models import Category, Channel, CustomerRequest, Feedback, Severity, Status
+from .services import REGISTRATION_FIELDS
 
 # The forms of a phone number the registration accepts, as the schema can say them: a mainland mobile (with or
 # without +86) or a landline with its area code; "" for none (feedback.validators.normalize_phone accepts more).
@@ -90,18 +91,8 @@ class FeedbackOutput(serializers.ModelSerializer):
             "status",
             "status_display",
             "version",
-            "customer_name",
-            "contact_phone",
-            "contact_email",
-            "product_model",
-            "serial_number",
-            "purchase_date",
-            "feedback_time",
-            "channel",
+            *REGISTRATION_FIELDS,
             "channel_display",
-            "channel_detail",
-            "description",
-            "customer_requests",
             "registered_by",
             "cs_owner",
             "created_at",

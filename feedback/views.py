@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from core.downloads import file_response
 from core.errors import DomainError
 
 from . import attachments as files
@@ -201,12 +202,11 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: str) -
 def stored_file_response(request: HttpRequest, stored: StoredFile) -> FileResponse:
     """An uploaded file (a feedback's or a CAPA form's): shown in the browser when it can (images, video, audio,
     PDF) unless ``?download=1``, downloaded otherwise; kept in the user's own browser cache only."""
-    response = FileResponse(
+    response = file_response(
         stored.file.open("rb"),
         as_attachment=stored.kind not in files.INLINE_KINDS or request.GET.get("download") == "1",
         filename=stored.original_name,
         content_type=stored.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     return response

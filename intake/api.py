@@ -30,6 +30,8 @@ from .models import IdempotencyKey
 from .registration import format_errors, intake_register
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+UNAUTHORIZED = OpenApiResponse(description="令牌缺失、错误或已吊销")
+TOO_MANY = OpenApiResponse(description="超过限速；Retry-After 给出秒数")
 ERROR_EXAMPLES = [
     OpenApiExample(
         "字段错误",
@@ -121,9 +123,9 @@ class IntakeFeedbackListCreateApi(_IntakeApi):
         summary="列出本集成登记的反馈",
         responses={
             200: IntakeOutput(many=True),
-            401: OpenApiResponse(description="令牌缺失、错误或已吊销"),
+            401: UNAUTHORIZED,
             404: OpenApiResponse(description="页码不存在"),
-            429: OpenApiResponse(description="超过限速；Retry-After 给出秒数"),
+            429: TOO_MANY,
         },
         tags=["intake"],
     )
@@ -152,9 +154,9 @@ class IntakeFeedbackListCreateApi(_IntakeApi):
         responses={
             201: IntakeOutput,
             400: OpenApiResponse(description="字段错误：每个字段及原因"),
-            401: OpenApiResponse(description="令牌缺失、错误或已吊销"),
+            401: UNAUTHORIZED,
             422: OpenApiResponse(description="Idempotency-Key 已用于另一个请求体"),
-            429: OpenApiResponse(description="超过限速；Retry-After 给出秒数"),
+            429: TOO_MANY,
         },
         examples=[EXAMPLE_COMPLETE, EXAMPLE_DRAFT, EXAMPLE_OUTPUT, *ERROR_EXAMPLES],
         tags=["intake"],
@@ -198,9 +200,9 @@ class IntakeFeedbackDetailApi(_IntakeApi):
         summary="读取本集成登记的一条反馈",
         responses={
             200: IntakeOutput,
-            401: OpenApiResponse(description="令牌缺失、错误或已吊销"),
+            401: UNAUTHORIZED,
             404: OpenApiResponse(description="不存在，或不是本集成登记的"),
-            429: OpenApiResponse(description="超过限速；Retry-After 给出秒数"),
+            429: TOO_MANY,
         },
         tags=["intake"],
     )

@@ -8,6 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.downloads import file_response
+
 from . import inbox
 from .forms import HandledForm
 from .mailbox import mail_handled
@@ -58,14 +60,9 @@ def mail_raw(request: HttpRequest, pk: int) -> FileResponse:
     message = get_object_or_404(MailMessage, pk=pk)
     if not message.raw:
         raise Http404
-    response = FileResponse(
-        message.raw.open("rb"),
-        as_attachment=True,
-        filename=f"message-{message.pk}.eml",
-        content_type="message/rfc822",
+    return file_response(
+        message.raw.open("rb"), filename=f"message-{message.pk}.eml", content_type="message/rfc822"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import DomainError, refuse_if
 from feedback.models import (
     Attachment,
     Callback,
@@ -111,9 +111,7 @@ def contact_log_add(
     """Log a contact with the customer. ``kind=OUTCOME``: customer service told the customer the outcome (needed
     before a not-confirmed feedback is closed)."""
     locked = lock_feedback(feedback)
-    reason = why_not_contact(actor, locked)
-    if reason:
-        raise DomainError(reason)
+    refuse_if(why_not_contact(actor, locked))
     now = timezone.now()
     contacted_at = contacted_at or now
     errors: dict[str, list[str]] = {}
@@ -166,9 +164,7 @@ def callback_attempt_record(
     """One call: no answer / call back later / reached. Reached records the satisfaction and completes the callback
     (its clock stops); 不满意 alerts quality."""
     locked = lock_feedback(feedback)
-    reason = why_not_callback_attempt(actor, locked)
-    if reason:
-        raise DomainError(reason)
+    refuse_if(why_not_callback_attempt(actor, locked))
     callback = Callback.objects.select_for_update().get(feedback=locked)
     now = timezone.now()
     attempted_at = attempted_at or now
@@ -216,9 +212,7 @@ def callback_attempt_record(
 def callback_close_unreachable(*, feedback: Feedback, actor: User, note: str = "") -> Callback:
     """Close the callback as unreachable: at least three failed attempts over at least three working days."""
     locked = lock_feedback(feedback)
-    reason = why_not_callback_attempt(actor, locked)
-    if reason:
-        raise DomainError(reason)
+    refuse_if(why_not_callback_attempt(actor, locked))
     callback = Callback.objects.select_for_update().get(feedback=locked)
     problems = unreachable_problems(callback)
     if problems:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from accounts.selectors import users_with_role
-from core.errors import DomainError
+from core.errors import refuse_if
 from corrective_actions.services import capa_link_feedback
 from feedback.models import Assignment, CloseReason, Feedback, Status
 
@@ -109,9 +109,7 @@ def feedback_join_capa(*, feedback: Feedback, capa, actor: User, expected_versio
     """Put ``feedback`` under ``capa`` in one step (assigning it to the form's lead department when it is only
     verified). Raises DomainError with the reason when it cannot."""
 
-    reason = why_not_join_capa(actor, feedback, capa)
-    if reason:
-        raise DomainError(reason)
+    refuse_if(why_not_join_capa(actor, feedback, capa))
     if feedback.status == Status.VERIFIED:
         lifecycle.feedback_assign(
             feedback=feedback,

@@ -4,7 +4,6 @@ its workbook. The same rule as the pages: quality and management only; for every
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,7 +19,7 @@ from feedback.api_serializers import BAD_REQUEST, FORBIDDEN, TOO_MANY, UNAUTHORI
 from . import services
 from .forms_runs import ReportRequestSerializer
 from .models import ReportRun
-from .views_runs import XLSX
+from .views_runs import XLSX, reports_only, run_file_response
 
 NOT_FOUND = OpenApiResponse(
     ErrorOutput, description="No such report, or reports are not for your role (they look the same)."
@@ -112,11 +111,6 @@ class ReportRunOutput(serializers.ModelSerializer):
         return reverse("api-report-run-download", args=[run.pk]) if run.downloadable else None
 
 
-def _reports_only(request) -> None:
-    if not services.can_use_reports(request.user):
-        raise Http404
-
-
 class ReportRunListCreateApi(KnownParametersOnly, generics.GenericAPIView):
     """GET: every report run, newest first. POST: request one (201 new; 200 the same one already requested)."""
 
@@ -143,7 +137,7 @@ class ReportRunListCreateApi(KnownParametersOnly, generics.GenericAPIView):
         tags=["reports"],
     )
     def get(self, request):
-        _reports_only(request)
+        reports_only(request)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(ReportRunOutput(page, many=True).data)
 
@@ -168,7 +162,7 @@ class ReportRunListCreateApi(KnownParametersOnly, generics.GenericAPIView):
         tags=["reports"],
     )
     def post(self, request):
-        _reports_only(request)
+        reports_only(request)
         data = ReportRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         line_id = data.validated_data["product_line_id"]
@@ -192,7 +186,7 @@ class ReportRunDetailApi(KnownParametersOnly, generics.GenericAPIView):
         tags=["reports"],
     )
     def get(self, request, run_id: int):
-        _reports_only(request)
+        reports_only(request)
         return Response(ReportRunOutput(services.report_run_get_visible(request.user, run_id)).data)
 
 
@@ -234,14 +228,8 @@ class ReportRunDownloadApi(KnownParametersOnly, generics.GenericAPIView):
         tags=["reports"],
     )
     def get(self, request, run_id: int):
-        _reports_only(request)
+        reports_only(request)
         run = services.report_run_get_visible(request.user, run_id)
         if not run.downloadable:
             raise NotReady(NOT_READY_FAILED if run.failed else NOT_READY)
-        try:
-            handle = run.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=run.download_name(), content_type=XLSX)
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return run_file_response(run)

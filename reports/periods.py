@@ -206,13 +206,7 @@ class PeriodForm(forms.Form):
         if self.errors:
             return data
         try:
-            self.period = resolve_period(
-                month=data.get("month"),
-                preset=data.get("preset"),
-                start=data.get("start"),
-                end=data.get("end"),
-                today=self.today,
-            )
+            self.period = _period_asked(data, self.today)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:
@@ -221,6 +215,17 @@ class PeriodForm(forms.Form):
         line = data.get("product_line")
         self.filters = {"product_line_id": line.pk if line else None}
         return data
+
+
+def _period_asked(data: dict, today: dt.date | None) -> Period:
+    """resolve_period() of the cleaned input of PeriodForm or PeriodSerializer."""
+    return resolve_period(
+        month=data.get("month"),
+        preset=data.get("preset"),
+        start=data.get("start"),
+        end=data.get("end"),
+        today=today,
+    )
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -258,13 +263,7 @@ class PeriodSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         try:
-            period = resolve_period(
-                month=attrs.get("month"),
-                preset=attrs.get("preset"),
-                start=attrs.get("start"),
-                end=attrs.get("end"),
-                today=self.today,
-            )
+            period = _period_asked(attrs, self.today)
         except ValidationError as exc:
             raise serializers.ValidationError(
                 {field: [str(m) for m in messages] for field, messages in exc.message_dict.items()}

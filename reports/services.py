@@ -85,8 +85,10 @@ def _enqueue(run_id: int) -> None:
         logger.exception("could not enqueue the build of report %s; the resume sweep will pick it up", run_id)
 
 
-def _requeue(run: ReportRun) -> None:
-    ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
+def _requeue(run: ReportRun) -> bool:
+    """A failed build queued again (the same record, in the database only); False when it is not failed (any
+    more)."""
+    updated = ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
         status=ReportRun.Status.QUEUED,
         progress=0,
         error="",
@@ -94,7 +96,7 @@ def _requeue(run: ReportRun) -> None:
         finished_at=None,
         claimed_until=None,
     )
-    run.refresh_from_db()
+    return bool(updated)
 
 
 @transaction.atomic
@@ -119,6 +121,7 @@ def report_request(
         )
         if run.status == ReportRun.Status.FAILED:
             _requeue(run)
+            run.refresh_from_db()
     else:
         run = (
             ReportRun.objects.filter(
@@ -162,15 +165,7 @@ def report_retry(*, run: ReportRun, actor) -> ReportRun:
     """A failed build, queued again (the same record)."""
     if not can_use_reports(actor):
         raise PermissionDenied
-    updated = ReportRun.objects.filter(pk=run.pk, status=ReportRun.Status.FAILED).update(
-        status=ReportRun.Status.QUEUED,
-        progress=0,
-        error="",
-        started_at=None,
-        finished_at=None,
-        claimed_until=None,
-    )
-    if not updated:
+    if not _requeue(run):
         raise ValidationError(_("Only a failed report can be retried."))
     run.refresh_from_db()
     run_id = run.pk

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog.models import ProductLine
+from core.downloads import file_response
 
 from . import services
 from .forms_runs import ReportRequestForm
@@ -23,7 +24,8 @@ RUNS_PER_PAGE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _reports_only(request: HttpRequest) -> None:
+def reports_only(request) -> None:
+    """Who may not use the reports sees no such page (the web page's and the API's)."""
     if not services.can_use_reports(request.user):
         raise Http404
 
@@ -41,7 +43,7 @@ def _list(request: HttpRequest, form: ReportRequestForm, status: int = 200) -> H
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    _reports_only(request)
+    reports_only(request)
     if request.method != "POST":
         return _list(request, ReportRequestForm())
     form = ReportRequestForm(request.POST)
@@ -66,24 +68,28 @@ def run_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def run_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One run as a table row: what htmx polls while it is queued or running."""
-    _reports_only(request)
+    reports_only(request)
     run = services.report_run_get_visible(request.user, pk)
     return render(request, "reports/runs/_row.html", {"run": run})
+
+
+def run_file_response(run) -> FileResponse:
+    """A built workbook as a download (the page's and the API's); 404 when its file is gone."""
+    try:
+        handle = run.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return file_response(handle, filename=run.download_name(), content_type=XLSX)
 
 
 @login_required
 @require_safe
 def run_download(request: HttpRequest, pk: int) -> FileResponse:
-    _reports_only(request)
+    reports_only(request)
     run = services.report_run_get_visible(request.user, pk)
     if not run.downloadable:
         raise Http404
-    try:
-        handle = run.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=run.download_name(), content_type=XLSX)
-    response["X-Content-Type-Options"] = "nosniff"
+    response = run_file_response(run)
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
@@ -91,7 +97,7 @@ def run_download(request: HttpRequest, pk: int) -> FileResponse:
 @login_required
 @require_POST
 def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    _reports_only(request)
+    reports_only(request)
     run = services.report_run_get_visible(request.user, pk)
     try:
         services.report_retry(run=run, actor=request.user)

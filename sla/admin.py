@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import HistoryAdmin
+from core.admin import HistoryAdmin, ReadOnlyAdminMixin
 
 from .models import SlaClock, SlaSetting
 
@@ -21,7 +21,7 @@ class SlaSettingAdmin(HistoryAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Clocks are written by the services only: read-only here."""
 
     list_display = ("feedback", "kind", "started_at", "due_at", "outcome", "provisional", "paused_at")
@@ -29,12 +29,3 @@ class SlaClockAdmin(admin.ModelAdmin):
     search_fields = ("feedback__number",)
     list_select_related = ("feedback",)
     raw_id_fields = ("feedback", "measure")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

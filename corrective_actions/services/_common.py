@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import DomainError, refuse_if
 from core.versioning import lock_versioned, save_versioned
 from feedback.models import Feedback, Status
 from notifications.declared import move_notices_send
@@ -25,9 +25,7 @@ from ..models import (
 CAPA_NUMBER_PREFIX = "CA"
 
 
-def _ensure(reason: str | None, field: str | None = None) -> None:
-    if reason:
-        raise DomainError(reason, field_errors={field: [reason]} if field else None)
+_ensure = refuse_if
 
 
 def _end_of_day(day: dt.date) -> dt.datetime:

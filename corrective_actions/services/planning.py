@@ -73,6 +73,14 @@ def _measure_plan_check(
 
 
 # --- writing the form -----------------------------------------------------------------------------
+def _title_checked(title: str) -> str:
+    """A CAPA form's title, trimmed; none is refused."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError(_("Give the CAPA form a title."), field_errors={"title": [_("Required.")]})
+    return title
+
+
 @transaction.atomic
 def capa_create(
     *,
@@ -101,9 +109,7 @@ def capa_create(
             _("Only the lead department (%(department)s) writes the CAPA form.")
             % {"department": lead.department}
         )
-    title = (title or "").strip()
-    if not title:
-        raise DomainError(_("Give the CAPA form a title."), field_errors={"title": [_("Required.")]})
+    title = _title_checked(title)
     if root_cause_category and root_cause_category not in RootCauseCategory.values:
         raise DomainError(_("Unknown root-cause category."))
     now = timezone.now()
@@ -139,14 +145,13 @@ def capa_update(
 ) -> Capa:
     locked = capa_lock(capa, expected_version=expected_version)
     _ensure(rules.why_not_write(actor, locked))
-    if not (title or "").strip():
-        raise DomainError(_("Give the CAPA form a title."), field_errors={"title": [_("Required.")]})
+    title = _title_checked(title)
     _capa_save(
         locked,
         actor=actor,
         reason=_("Root cause updated"),
         changes={
-            "title": title.strip(),
+            "title": title,
             "root_cause_category": root_cause_category,
             "root_cause_analysis": root_cause_analysis,
         },

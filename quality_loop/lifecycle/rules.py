@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import DomainError
+from core.errors import refuse_if
 from feedback.models import (
     Category,
     CloseReason,
@@ -41,9 +41,7 @@ def _status_label(feedback: Feedback) -> str:
     return str(feedback.get_status_display())
 
 
-def _ensure(reason: str | None) -> None:
-    if reason:
-        raise DomainError(reason)
+_ensure = refuse_if
 
 
 def why_not_verify(user: User, feedback: Feedback) -> str | None:
