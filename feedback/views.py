@@ -21,6 +21,24 @@ from .selectors import feedback_get_visible, feedback_list_rows, feedback_visibl
 from .selectors_paging import EstimatingPaginator
 
 PAGE_SIZE = 25
+# what a row of the list shows (feedback.templatetags.feedback_tags.feedback_rows), and nothing more
+LIST_ROW_FIELDS = (
+    "number",
+    "status",
+    "severity",
+    "customer_name",
+    "contact_phone",
+    "channel",
+    "feedback_time",
+    "registered_at",
+    "registration_due_at",
+    "product_model__code",
+    "product_model__name",
+    "cs_owner__username",
+    "cs_owner__first_name",
+    "cs_owner__last_name",
+    "cs_owner__name",
+)
 
 
 @login_required
@@ -34,7 +52,8 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
     filtered = qs.none() if invalid else (filterset.qs if filterset.is_bound else qs)
     if not request.GET.getlist("status"):
         filtered = filtered.exclude(status=Status.VOIDED)
-    page = EstimatingPaginator(filtered.order_by("-feedback_time", "-id"), PAGE_SIZE).get_page(
+    rows_qs = filtered.select_related(None).select_related("product_model", "cs_owner").only(*LIST_ROW_FIELDS)
+    page = EstimatingPaginator(rows_qs.order_by("-feedback_time", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = feedback_list_rows(list(page.object_list))

@@ -3,7 +3,7 @@ look-ups, filters and tags per cell)."""
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -33,14 +33,14 @@ def registration_badge(feedback) -> SafeString:
     if feedback.status == Status.VOIDED:
         return SafeString("")
     due = timezone.localtime(feedback.registration_due_at)
-    title = f"{_('Due')} {formats.date_format(due, 'Y-m-d H:i')}"
+    title = f"{_('Due')} {due:%Y-%m-%d %H:%M}"  # numeric: the same in every language, 25 times a page
     late = feedback.registration_late
     if feedback.registered_at:
         colour, text = ("danger", _("Registered late")) if late else ("success", _("On time"))
     elif late:
         colour, text = "danger", _("Registration overdue")
     else:
-        colour, text = "warning", f"{_('Due')} {formats.date_format(due, 'm-d H:i')}"
+        colour, text = "warning", f"{_('Due')} {due:%m-%d %H:%M}"
     return format_html('<span class="badge text-bg-{}" title="{}">{}</span>', colour, title, text)
 
 
@@ -85,7 +85,7 @@ def _row_cells(row: dict, url: str, labels: dict) -> tuple:
         mask_phone(f.contact_phone) or "—",
         f"{model.name} {model.code}" if model else "—",
         labels["channel"].get(f.channel, f.channel) or "—",
-        formats.date_format(timezone.localtime(f.feedback_time), "Y-m-d H:i"),
+        f"{timezone.localtime(f.feedback_time):%Y-%m-%d %H:%M}",
         registration_badge(f),
         sla_badges(row["clocks"]),
         f.cs_owner,
