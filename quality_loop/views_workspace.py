@@ -62,6 +62,8 @@ class Section:
     total: int = 0
     empty: object = _("Nothing waits here.")
     more_url: str = ""
+    shares_rows_of: Section | None = None  # the same rows as another section of the page: drawn once
+    rows_html: str | None = None  # the rows as drawn (quality_loop.templatetags.quality_loop.home_rows)
 
 
 # what a home row shows (quality_loop.templatetags.quality_loop.home_rows), and nothing more: the page built about
@@ -316,7 +318,12 @@ def home(request: HttpRequest) -> HttpResponse:
         quality_urgent = next((s for s in all_sections if s.key == "urgent"), None)
         if quality_urgent is not None:  # a quality engineer's own section has the same rows: read them once
             urgent = Section(
-                "urgent_all", _("Level Ⅲ open"), "feedback", quality_urgent.rows, quality_urgent.total
+                "urgent_all",
+                _("Level Ⅲ open"),
+                "feedback",
+                quality_urgent.rows,
+                quality_urgent.total,
+                shares_rows_of=quality_urgent,
             )
         else:
             urgent = _feedback_section(

@@ -169,7 +169,15 @@ HOME_MEASURE_ROW = (
 @register.simple_tag
 def home_rows(section) -> SafeString:
     """A home section's feedback, CAPA or measure rows (quality_loop.views_workspace), the HTML the row template made, in
-    one pass: a page of up to a dozen sections of 30 rows spent most of its time in the template's look-ups."""
+    one pass: a page of up to a dozen sections of 30 rows spent most of its time in the template's look-ups. A
+    section that shows the rows of another (``shares_rows_of``) reuses what that one drew."""
+    source = section.shares_rows_of or section
+    if source.rows_html is None:
+        source.rows_html = _home_rows(source)
+    return source.rows_html
+
+
+def _home_rows(section) -> SafeString:
     if section.kind == "feedback":
         url = reverse("feedback:detail", kwargs={"number": "NUMBER"})
         labels = {value: str(label) for value, label in Status.choices}
