@@ -248,7 +248,7 @@ class CapaAttachment(StoredFile):
 
 class MeasureDay(models.Model):
     """How many measures each department has planned for each day, kept by database triggers on PostgreSQL
-    (corrective_actions/measure_days.py), so that the per-department rates on the CAPA list and the quality
+    (corrective_actions/kept_counts.py), so that the per-department rates on the CAPA list and the quality
     home read a few thousand rows instead of every measure (issue 10). ``measures`` counts all of them, withdrawn
     included (a department whose measures were all withdrawn still has its row); ``live`` those not withdrawn;
     ``completed`` and ``completed_late`` (after the planned date) the completed ones."""
@@ -267,3 +267,14 @@ class MeasureDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} {self.planned_date}: {self.live}"
+
+
+class CapaStatusCount(models.Model):
+    """How many CAPA forms are in each status, kept by database triggers on PostgreSQL
+    (corrective_actions/kept_counts.py): the management home reads six rows instead of counting every form."""
+
+    status = models.CharField(max_length=24, unique=True)
+    forms = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.forms}"

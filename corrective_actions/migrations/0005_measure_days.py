@@ -3,19 +3,19 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from corrective_actions import measure_days
+from corrective_actions.kept_counts import MEASURE_DAYS, kept
 
 
 def install(apps, schema_editor):
     """The triggers that keep the counts, then the counts of the measures already there (PostgreSQL only)."""
-    if measure_days.kept(schema_editor.connection):
-        for statement in measure_days.INSTALL + measure_days.REBUILD:
+    if kept(schema_editor.connection):
+        for statement in MEASURE_DAYS.install + MEASURE_DAYS.rebuild:
             schema_editor.execute(statement)
 
 
 def uninstall(apps, schema_editor):
-    if measure_days.kept(schema_editor.connection):
-        for statement in measure_days.UNINSTALL:
+    if kept(schema_editor.connection):
+        for statement in MEASURE_DAYS.uninstall:
             schema_editor.execute(statement)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from corrective_actions.models import CapaStatus
-from corrective_actions.selectors import capa_list, capa_list_page, measure_rates_by_capa
+from corrective_actions.selectors import capa_list, capa_list_page, capa_visible_to, measure_rates_by_capa
 from tests.factories.capa import Loop
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +86,25 @@ def test_the_list_page_costs_the_same_number_of_queries_for_more_forms(users, de
 
     assert response.status_code == 200
     assert len(after) == len(before) <= 10
+
+
+@pytest.mark.parametrize(
+    "who", [Role.QUALITY_ENGINEER, Role.DEPT_MEMBER, Role.DEPT_HEAD, "other_member", Role.CS_AGENT]
+)
+def test_the_list_pages_way_of_deciding_access_gives_the_same_forms(forms, users, departments, who):
+    """capa_visible_to(newest_only=True) probes each form's department link on its own (for the list page):
+    the same forms as the hashed set every other read uses, for every role, a department that only has a
+    feedback assigned (not the lead) included."""
+    shared = Loop(users, departments)
+    shared.verify()
+    shared.classify()
+    shared.grade()
+    shared.assign(
+        owners={departments["rd"]: users[Role.DEPT_MEMBER], departments["production"]: users["other_member"]}
+    )
+    shared.open_capa()
+    user = users[who]
+    every = set(capa_visible_to(user).values_list("pk", flat=True))
+    assert set(capa_visible_to(user, newest_only=True).values_list("pk", flat=True)) == every
+    if who == "other_member":  # production leads none of them: it sees the form through its assignment only
+        assert every == {shared.capa.pk}

@@ -1,6 +1,7 @@
-"""The kept per-day measure counts (corrective_actions/measure_days.py) give the department rates of the CAPA list
-and the quality home exactly as counting every measure does, whatever changed the measures: saves, bulk updates,
-deletes, a department whose measures were all withdrawn, two transactions at once."""
+"""The kept counts (corrective_actions/kept_counts.py) give the department rates of the CAPA list and the quality
+home, and the forms per status of the management home, exactly as counting every measure and form does, whatever
+changed them: saves, bulk updates, deletes, a department whose measures were all withdrawn, two transactions at
+once."""
 
 import datetime as dt
 import random
@@ -8,11 +9,12 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.db.models import Count
 
 from accounts.roles import Role
-from corrective_actions import measure_days
-from corrective_actions.models import Measure, MeasureDay
-from corrective_actions.selectors import measure_rates_by_department
+from corrective_actions import kept_counts
+from corrective_actions.models import Capa, CapaStatus, Measure, MeasureDay
+from corrective_actions.selectors import capa_overview_counts, measure_rates_by_department
 from tests.factories import UserFactory
 from tests.factories.capa import CapaFactory, MeasureFactory
 
@@ -102,7 +104,7 @@ def test_a_rebuild_gives_the_counts_the_triggers_kept(departments):
     _random_measures(random.Random(3), departments, 30)
     before = measure_rates_by_department(today=TODAY)
 
-    measure_days.rebuild()
+    kept_counts.rebuild()
 
     assert measure_rates_by_department(today=TODAY) == before
     assert_kept_equals_counted()
@@ -133,3 +135,26 @@ def test_two_transactions_completing_measures_of_the_same_day_both_count(departm
     (row,) = measure_rates_by_department(today=TODAY)
     assert row["measures_completed"] == 2 and row["completion_rate"] == 1.0
     assert_kept_equals_counted()
+
+
+def _counted_statuses() -> dict:
+    return dict(Capa.objects.values_list("status").annotate(n=Count("id")).order_by())
+
+
+@pytest.mark.django_db
+def test_the_forms_per_status_follow_creation_moves_bulk_updates_and_deletes(departments):
+    forms = [CapaFactory(lead_department=departments["rd"]) for _ in range(6)]
+    assert capa_overview_counts() == _counted_statuses() == {forms[0].status: 6}
+    Capa.objects.update(status=CapaStatus.DRAFT)
+    for form in forms:
+        form.refresh_from_db()
+
+    forms[0].status = CapaStatus.SUBMITTED
+    forms[0].save()
+    Capa.objects.filter(pk__in=[forms[1].pk, forms[2].pk]).update(status=CapaStatus.IN_PROGRESS)
+    Capa.objects.filter(pk=forms[3].pk).delete()
+
+    assert capa_overview_counts() == _counted_statuses()
+    assert capa_overview_counts() == {CapaStatus.DRAFT: 2, CapaStatus.SUBMITTED: 1, CapaStatus.IN_PROGRESS: 2}
+    kept_counts.rebuild()
+    assert capa_overview_counts() == _counted_statuses()
