@@ -9,6 +9,7 @@ registration clock, is measured once besides. Before each timed recomputation th
 autovacuum would have done between two calendar changes (the bench server runs without it)."""
 
 import datetime as dt
+import json
 import os
 import random
 
@@ -156,6 +157,42 @@ def _floor() -> None:
         )
 
 
+# Before sla 0006 the report index on due times held the running clocks too: a full copy of it puts that back, for
+# the before / after figures of one run (same load), and the WAL records per moved clock (load-independent).
+_OLD_REPORT_INDEX = "bench_clock_due_report_full"
+
+
+def _old_report_index(present: bool) -> None:
+    with connection.cursor() as cursor:
+        if present:
+            cursor.execute(
+                f"CREATE INDEX IF NOT EXISTS {_OLD_REPORT_INDEX} "
+                "ON sla_slaclock (due_at, kind, outcome, paused_at, feedback_id)"
+            )
+        else:
+            cursor.execute(f"DROP INDEX IF EXISTS {_OLD_REPORT_INDEX}")
+
+
+def _stale_with_old_index() -> None:
+    _old_report_index(True)
+    _make_every_deadline_stale()
+
+
+def _wal_records_per_clock() -> float:
+    """WAL records the floor's clock UPDATE writes per moved clock (a heap record + one per index entry), rolled
+    back."""
+    _make_every_deadline_stale()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, WAL, FORMAT JSON) UPDATE sla_slaclock SET due_at = due_at - interval '400 days' "
+            "WHERE outcome = 'running' AND paused_at IS NULL AND anchor_date IS NOT NULL"
+        )
+        plan = cursor.fetchone()[0]
+        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        transaction.set_rollback(True)
+    return plan["WAL Records"] / OPEN
+
+
 def _check_sample(size: int = 500) -> int:
     """A sample of running clocks holds exactly what the pure working-day functions give for its anchor, on a
     calendar freshly loaded from the database; a registration clock's feedback repeats its deadline."""
@@ -219,6 +256,26 @@ def _recompute_results(scale: str) -> list[Result]:
     size = f"{scale} running clocks, {ANCHOR_DAYS} anchor days"
     registrations = SlaClock.objects.filter(kind=ClockKind.REGISTRATION, outcome=Outcome.RUNNING).count()
     clocks_recompute()  # the real times, from the anchors
+    _old_report_index(True)
+    wal_before = _wal_records_per_clock()
+    floor_before = measure(
+        f"sla: floor, before sla 0006 (report index holding running clocks): plain UPDATE of {scale} clocks",
+        _floor,
+        size=size,
+        setup=_stale_with_old_index,
+        repeat=3,
+    )
+    recompute_before = measure(
+        f"sla: recompute, before sla 0006 (report index holding running clocks), {scale} running",
+        clocks_recompute,
+        size=size,
+        setup=_stale_with_old_index,
+        repeat=3,
+    )
+    _old_report_index(False)
+    wal_after = _wal_records_per_clock()
+    floor_before.note = f"{wal_before:.2f} WAL records per moved clock"
+    recompute_before.note = f"{recompute_before.median_s / floor_before.median_s:.2f}× its floor"
     floor = measure(
         f"sla: floor of a full recompute: plain UPDATE of {scale} clocks + {registrations:,} feedbacks",
         _floor,
@@ -239,6 +296,7 @@ def _recompute_results(scale: str) -> list[Result]:
     recompute.note = (
         f"{recompute.median_s / floor.median_s:.2f}× the floor; {checked} sampled clocks = pure function"
     )
+    floor.note = f"{wal_after:.2f} WAL records per moved clock"
 
     # the usual case: one day overridden; only the clocks whose count runs through that day change
     day = timezone.localdate() - dt.timedelta(days=20)
@@ -282,4 +340,4 @@ def _recompute_results(scale: str) -> list[Result]:
         repeat=1,
     )
     worst.note = f"{_check_sample()} sampled clocks = pure function"
-    return [floor, recompute, one_day, worst]
+    return [floor_before, recompute_before, floor, recompute, one_day, worst]
