@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import random
+import statistics
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -193,6 +194,33 @@ def _wal_records_per_clock() -> float:
     return plan["WAL Records"] / OPEN
 
 
+def _backend_cpu_s() -> float:
+    """CPU seconds (user + system) the database backend of this connection has used, from /proc (the bench server
+    runs on this machine; NaN elsewhere): what a statement costs whatever the machine's load."""
+    pid = connection.connection.info.backend_pid  # psycopg 3: no query, so none counted in the figures
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _with_cpu(fn, into: list[float]):
+    """``fn``, appending the backend's CPU seconds of each call to ``into`` (the median goes in the note)."""
+
+    def run() -> None:
+        before = _backend_cpu_s()
+        fn()
+        into.append(_backend_cpu_s() - before)
+
+    return run
+
+
+def _cpu_note(cpu: list[float]) -> str:
+    return f"database CPU {statistics.median(cpu):.2f} s"
+
+
 def _check_sample(size: int = 500) -> int:
     """A sample of running clocks holds exactly what the pure working-day functions give for its anchor, on a
     calendar freshly loaded from the database; a registration clock's feedback repeats its deadline."""
@@ -258,27 +286,28 @@ def _recompute_results(scale: str) -> list[Result]:
     clocks_recompute()  # the real times, from the anchors
     _old_report_index(True)
     wal_before = _wal_records_per_clock()
+    cpu: dict[str, list[float]] = {"floor_before": [], "recompute_before": [], "floor": [], "recompute": []}
     floor_before = measure(
         f"sla: floor, before sla 0006 (report index holding running clocks): plain UPDATE of {scale} clocks",
-        _floor,
+        _with_cpu(_floor, cpu["floor_before"]),
         size=size,
         setup=_stale_with_old_index,
         repeat=3,
     )
     recompute_before = measure(
         f"sla: recompute, before sla 0006 (report index holding running clocks), {scale} running",
-        clocks_recompute,
+        _with_cpu(clocks_recompute, cpu["recompute_before"]),
         size=size,
         setup=_stale_with_old_index,
         repeat=3,
     )
     _old_report_index(False)
     wal_after = _wal_records_per_clock()
-    floor_before.note = f"{wal_before:.2f} WAL records per moved clock"
-    recompute_before.note = f"{recompute_before.median_s / floor_before.median_s:.2f}× its floor"
+    floor_before.note = f"{wal_before:.2f} WAL records per moved clock; {_cpu_note(cpu['floor_before'])}"
+    recompute_before.note = f"{recompute_before.median_s / floor_before.median_s:.2f}× its floor; {_cpu_note(cpu['recompute_before'])}"
     floor = measure(
         f"sla: floor of a full recompute: plain UPDATE of {scale} clocks + {registrations:,} feedbacks",
-        _floor,
+        _with_cpu(_floor, cpu["floor"]),
         size=size,
         setup=_make_every_deadline_stale,
         repeat=3,
@@ -286,7 +315,7 @@ def _recompute_results(scale: str) -> list[Result]:
     # a calendar change: every running clock is recomputed (one UPDATE … FROM (VALUES …) for all the keys)
     recompute = measure(
         f"sla: recompute after a calendar change ({scale} running, {registrations:,} registration)",
-        clocks_recompute,
+        _with_cpu(clocks_recompute, cpu["recompute"]),
         size=size,
         setup=_make_every_deadline_stale,
         repeat=3,
@@ -294,9 +323,10 @@ def _recompute_results(scale: str) -> list[Result]:
     assert not SlaClock.objects.filter(due_at__gt=timezone.now() + dt.timedelta(days=300)).exists()
     checked = _check_sample()
     recompute.note = (
-        f"{recompute.median_s / floor.median_s:.2f}× the floor; {checked} sampled clocks = pure function"
+        f"{recompute.median_s / floor.median_s:.2f}× the floor; {checked} sampled clocks = pure function; "
+        f"{_cpu_note(cpu['recompute'])}"
     )
-    floor.note = f"{wal_after:.2f} WAL records per moved clock"
+    floor.note = f"{wal_after:.2f} WAL records per moved clock; {_cpu_note(cpu['floor'])}"
 
     # the usual case: one day overridden; only the clocks whose count runs through that day change
     day = timezone.localdate() - dt.timedelta(days=20)
