@@ -197,31 +197,35 @@ def _wal_records_per_clock() -> float:
     return plan["WAL Records"] / OPEN
 
 
-def _backend_cpu_s() -> float:
-    """CPU seconds (user + system) the database backend of this connection has used, from /proc (the bench server
-    runs on this machine; NaN elsewhere): what a statement costs whatever the machine's load."""
+def _backend_times() -> tuple[float, float]:
+    """Seconds the database backend of this connection has spent on a CPU and waiting for one (its run queue),
+    from /proc/<pid>/schedstat (the bench server runs on this machine; NaN elsewhere): what a statement costs, and
+    what the machine's load adds."""
     pid = connection.connection.info.backend_pid  # psycopg 3: no query, so none counted in the figures
     try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+        with open(f"/proc/{pid}/schedstat") as stat:
+            on_cpu, waiting = stat.read().split()[:2]
     except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return float("nan"), float("nan")
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
 
 
-def _with_cpu(fn, into: list[float]):
-    """``fn``, appending the backend's CPU seconds of each call to ``into`` (the median goes in the note)."""
+def _with_cpu(fn, into: list[tuple[float, float]]):
+    """``fn``, appending the backend's (CPU, run-queue) seconds of each call to ``into`` (medians in the note)."""
 
     def run() -> None:
-        before = _backend_cpu_s()
+        before = _backend_times()
         fn()
-        into.append(_backend_cpu_s() - before)
+        after = _backend_times()
+        into.append((after[0] - before[0], after[1] - before[1]))
 
     return run
 
 
-def _cpu_note(cpu: list[float]) -> str:
-    return f"database CPU {statistics.median(cpu):.2f} s"
+def _cpu_note(times: list[tuple[float, float]]) -> str:
+    on_cpu = statistics.median(t[0] for t in times)
+    waiting = statistics.median(t[1] for t in times)
+    return f"database on a CPU {on_cpu:.2f} s, waiting for one {waiting:.2f} s"
 
 
 def _check_sample(size: int = 500) -> int:
@@ -289,7 +293,12 @@ def _recompute_results(scale: str) -> list[Result]:
     clocks_recompute()  # the real times, from the anchors
     _old_indexes(True)
     wal_before = _wal_records_per_clock()
-    cpu: dict[str, list[float]] = {"floor_before": [], "recompute_before": [], "floor": [], "recompute": []}
+    cpu: dict[str, list[tuple[float, float]]] = {
+        "floor_before": [],
+        "recompute_before": [],
+        "floor": [],
+        "recompute": [],
+    }
     floor_before = measure(
         f"sla: floor, before sla 0006/0007 (old indexes): plain UPDATE of {scale} clocks",
         _with_cpu(_floor, cpu["floor_before"]),
