@@ -136,6 +136,10 @@ def _make_every_deadline_stale() -> None:
     """Every running deadline (and the feedback rows' registration deadline) off by 400 days, then vacuumed."""
     later = timezone.now() + dt.timedelta(days=400)
     SlaClock.objects.filter(outcome=Outcome.RUNNING).update(due_at=later)
+    with connection.cursor() as cursor:
+        # the feedback trigger's plans, cached for this session's small updates, would join 100,000 rows pair by
+        # pair (README: the recompute's figures): planned afresh for this one
+        cursor.execute("DISCARD PLANS")
     Feedback.objects.filter(
         pk__in=SlaClock.objects.filter(kind=ClockKind.REGISTRATION, outcome=Outcome.RUNNING).values(
             "feedback_id"
