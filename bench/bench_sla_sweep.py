@@ -9,8 +9,10 @@ registration clock, is measured once besides. Before each timed recomputation th
 autovacuum would have done between two calendar changes (the bench server runs without it)."""
 
 import datetime as dt
+import json
 import os
 import random
+import statistics
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -134,6 +136,10 @@ def _make_every_deadline_stale() -> None:
     """Every running deadline (and the feedback rows' registration deadline) off by 400 days, then vacuumed."""
     later = timezone.now() + dt.timedelta(days=400)
     SlaClock.objects.filter(outcome=Outcome.RUNNING).update(due_at=later)
+    with connection.cursor() as cursor:
+        # the feedback trigger's plans, cached for this session's small updates, would join 100,000 rows pair by
+        # pair (README: the recompute's figures): planned afresh for this one
+        cursor.execute("DISCARD PLANS")
     Feedback.objects.filter(
         pk__in=SlaClock.objects.filter(kind=ClockKind.REGISTRATION, outcome=Outcome.RUNNING).values(
             "feedback_id"
@@ -154,6 +160,76 @@ def _floor() -> None:
             "UPDATE feedback_feedback f SET registration_due_at = c.due_at FROM sla_slaclock c "
             "WHERE c.feedback_id = f.id AND c.kind = 'registration' AND c.outcome = 'running'"
         )
+
+
+# Before sla 0006 / 0007 a running clock had two more index entries: the report index on due times held the
+# running clocks too, and (feedback, kind) had an index of its own besides the unique running-clock one (whose
+# role sla_one_running_clock plays). Copies of the two put them back, for before / after figures in one run (same
+# load) and the WAL records per moved clock.
+_OLD_INDEXES = {
+    "bench_old_due_report": "(due_at, kind, outcome, paused_at, feedback_id)",
+    "bench_old_feedback_kind": "(feedback_id, kind)",
+}
+
+
+def _old_indexes(present: bool) -> None:
+    with connection.cursor() as cursor:
+        for name, columns in _OLD_INDEXES.items():
+            if present:
+                cursor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON sla_slaclock {columns}")
+            else:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _stale_with_old_index() -> None:
+    _old_indexes(True)
+    _make_every_deadline_stale()
+
+
+def _wal_records_per_clock() -> float:
+    """WAL records the floor's clock UPDATE writes per moved clock (a heap record + one per index entry), rolled
+    back."""
+    _make_every_deadline_stale()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, WAL, FORMAT JSON) UPDATE sla_slaclock SET due_at = due_at - interval '400 days' "
+            "WHERE outcome = 'running' AND paused_at IS NULL AND anchor_date IS NOT NULL"
+        )
+        plan = cursor.fetchone()[0]
+        plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+        transaction.set_rollback(True)
+    return plan["WAL Records"] / OPEN
+
+
+def _backend_times() -> tuple[float, float]:
+    """Seconds the database backend of this connection has spent on a CPU and waiting for one (its run queue),
+    from /proc/<pid>/schedstat (the bench server runs on this machine; NaN elsewhere): what a statement costs, and
+    what the machine's load adds."""
+    pid = connection.connection.info.backend_pid  # psycopg 3: no query, so none counted in the figures
+    try:
+        with open(f"/proc/{pid}/schedstat") as stat:
+            on_cpu, waiting = stat.read().split()[:2]
+    except OSError:
+        return float("nan"), float("nan")
+    return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+
+def _with_cpu(fn, into: list[tuple[float, float]]):
+    """``fn``, appending the backend's (CPU, run-queue) seconds of each call to ``into`` (medians in the note)."""
+
+    def run() -> None:
+        before = _backend_times()
+        fn()
+        after = _backend_times()
+        into.append((after[0] - before[0], after[1] - before[1]))
+
+    return run
+
+
+def _cpu_note(times: list[tuple[float, float]]) -> str:
+    on_cpu = statistics.median(t[0] for t in times)
+    waiting = statistics.median(t[1] for t in times)
+    return f"database on a CPU {on_cpu:.2f} s, waiting for one {waiting:.2f} s"
 
 
 def _check_sample(size: int = 500) -> int:
@@ -219,9 +295,35 @@ def _recompute_results(scale: str) -> list[Result]:
     size = f"{scale} running clocks, {ANCHOR_DAYS} anchor days"
     registrations = SlaClock.objects.filter(kind=ClockKind.REGISTRATION, outcome=Outcome.RUNNING).count()
     clocks_recompute()  # the real times, from the anchors
+    _old_indexes(True)
+    wal_before = _wal_records_per_clock()
+    cpu: dict[str, list[tuple[float, float]]] = {
+        "floor_before": [],
+        "recompute_before": [],
+        "floor": [],
+        "recompute": [],
+    }
+    floor_before = measure(
+        f"sla: floor, before sla 0006/0007 (old indexes): plain UPDATE of {scale} clocks",
+        _with_cpu(_floor, cpu["floor_before"]),
+        size=size,
+        setup=_stale_with_old_index,
+        repeat=3,
+    )
+    recompute_before = measure(
+        f"sla: recompute, before sla 0006/0007 (old indexes), {scale} running",
+        _with_cpu(clocks_recompute, cpu["recompute_before"]),
+        size=size,
+        setup=_stale_with_old_index,
+        repeat=3,
+    )
+    _old_indexes(False)
+    wal_after = _wal_records_per_clock()
+    floor_before.note = f"{wal_before:.2f} WAL records per moved clock; {_cpu_note(cpu['floor_before'])}"
+    recompute_before.note = f"{recompute_before.median_s / floor_before.median_s:.2f}× its floor; {_cpu_note(cpu['recompute_before'])}"
     floor = measure(
         f"sla: floor of a full recompute: plain UPDATE of {scale} clocks + {registrations:,} feedbacks",
-        _floor,
+        _with_cpu(_floor, cpu["floor"]),
         size=size,
         setup=_make_every_deadline_stale,
         repeat=3,
@@ -229,7 +331,7 @@ def _recompute_results(scale: str) -> list[Result]:
     # a calendar change: every running clock is recomputed (one UPDATE … FROM (VALUES …) for all the keys)
     recompute = measure(
         f"sla: recompute after a calendar change ({scale} running, {registrations:,} registration)",
-        clocks_recompute,
+        _with_cpu(clocks_recompute, cpu["recompute"]),
         size=size,
         setup=_make_every_deadline_stale,
         repeat=3,
@@ -237,8 +339,10 @@ def _recompute_results(scale: str) -> list[Result]:
     assert not SlaClock.objects.filter(due_at__gt=timezone.now() + dt.timedelta(days=300)).exists()
     checked = _check_sample()
     recompute.note = (
-        f"{recompute.median_s / floor.median_s:.2f}× the floor; {checked} sampled clocks = pure function"
+        f"{recompute.median_s / floor.median_s:.2f}× the floor; {checked} sampled clocks = pure function; "
+        f"{_cpu_note(cpu['recompute'])}"
     )
+    floor.note = f"{wal_after:.2f} WAL records per moved clock; {_cpu_note(cpu['floor'])}"
 
     # the usual case: one day overridden; only the clocks whose count runs through that day change
     day = timezone.localdate() - dt.timedelta(days=20)
@@ -282,4 +386,4 @@ def _recompute_results(scale: str) -> list[Result]:
         repeat=1,
     )
     worst.note = f"{_check_sample()} sampled clocks = pure function"
-    return [floor, recompute, one_day, worst]
+    return [floor_before, recompute_before, floor, recompute, one_day, worst]

@@ -6,7 +6,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -138,7 +139,7 @@ class SlaClock(models.Model):
         verbose_name=_("feedback"),
         on_delete=models.PROTECT,
         related_name="sla_clocks",
-        db_index=False,  # the (feedback, kind) index serves lookups by feedback
+        db_index=False,  # sla_one_running_clock (feedback, kind, …) serves lookups by feedback
     )
     kind = models.CharField(_("clock"), max_length=24, choices=ClockKind.choices)
     measure = models.ForeignKey(
@@ -182,15 +183,19 @@ class SlaClock(models.Model):
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         constraints = [
+            # One running clock per feedback and kind (per measure for measure clocks); finished clocks are told
+            # apart by their id. The same index serves the lookups by feedback (and kind): one index entry per
+            # clock where there were three indexes (sla 0007), which a moved deadline rewrites.
             models.UniqueConstraint(
-                fields=["feedback", "kind"],
-                condition=Q(outcome="running", measure__isnull=True),
-                name="sla_one_running_clock_per_kind",
-            ),
-            models.UniqueConstraint(
-                fields=["feedback", "kind", "measure"],
-                condition=Q(outcome="running", measure__isnull=False),
-                name="sla_one_running_clock_per_measure",
+                F("feedback"),
+                F("kind"),
+                Coalesce(F("measure"), Value(0), output_field=models.BigIntegerField()),
+                Case(
+                    When(outcome="running", then=Value(0)),
+                    default=F("id"),
+                    output_field=models.BigIntegerField(),
+                ),
+                name="sla_one_running_clock",
             ),
         ]
         indexes = [
@@ -210,11 +215,14 @@ class SlaClock(models.Model):
             # every running clock): no index for the recomputation itself (it reads the running clocks once, by
             # sla_clock_running_due), and the measure's index holds only the clocks that have a measure.
             models.Index(fields=["measure"], condition=Q(measure__isnull=False), name="sla_clock_measure"),
-            models.Index(fields=["feedback", "kind"], name="sla_clock_feedback_kind"),
             # The management figures (reports.selectors): clocks whose deadline falls in a period, by kind and
-            # outcome (an index-only scan); and the running clocks past their deadline now.
+            # outcome (an index-only scan); and the running clocks past their deadline now. The first holds only
+            # finished clocks (met / missed / cancelled: the running ones are in the second), so that a moved
+            # running deadline rewrites one due-time index for the reports, not two (sla 0006).
             models.Index(
-                fields=["due_at", "kind", "outcome", "paused_at", "feedback"], name="sla_clock_due_report"
+                fields=["due_at", "kind", "outcome", "paused_at", "feedback"],
+                condition=~Q(outcome="running"),
+                name="sla_clock_due_report",
             ),
             models.Index(
                 fields=["due_at", "kind"],
